@@ -1,0 +1,89 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each sets itself up idempotently.
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := $(CURDIR)/.venv
+DBT_VENV := $(CURDIR)/.venv-dbt
+STATE := $(CURDIR)/.state
+BIN := $(VENV)/bin
+
+export WAREHOUSE_STATE_DIR ?= $(STATE)
+export AIRFLOW_HOME ?= $(STATE)/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PARALLELISM ?= 4
+export AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG ?= 2
+export AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT ?= 60
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS ?= True
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DBT_EXECUTABLE ?= $(DBT_VENV)/bin/dbt
+export PATH := $(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+LANDING ?=
+
+.PHONY: help setup db stop airflow-init demo run test lint airflow lock clean
+
+help:
+	@echo "make demo              build everything and run the pipelines on generated data"
+	@echo "make test              unit, integration, DAG and dbt tests against a real PostgreSQL"
+	@echo "make run LANDING=dir   run every pipeline once over a landing folder"
+	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
+	@echo "make stop              stop the embedded PostgreSQL"
+
+setup: $(VENV)/.installed $(DBT_VENV)/.installed
+
+$(VENV)/.installed: requirements/main.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/main.lock
+	@# the project root on the venv's path, so `ingestion` imports from tests, DAGs and the CLI
+	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'samverkan_warehouse.pth').write_text('$(CURDIR)\\n')"
+	@touch $@
+
+$(DBT_VENV)/.installed: requirements/dbt.lock
+	@test -x $(DBT_VENV)/bin/python || $(PY) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/dbt.lock
+	@touch $@
+
+# Starts the embedded PostgreSQL unless WAREHOUSE_URL is set, then creates schemas, roles and raw tables.
+db: setup
+	@$(BIN)/python -m ingestion db start
+
+stop: setup
+	@$(BIN)/python -m ingestion db stop
+
+airflow-init: setup
+	@mkdir -p $(AIRFLOW_HOME)
+	@test -f $(AIRFLOW_HOME)/.migrated || ($(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 && touch $(AIRFLOW_HOME)/.migrated) \
+		|| (tail -n 30 $(AIRFLOW_HOME)/migrate.log; exit 1)
+
+demo: db airflow-init
+	@$(BIN)/python -m ingestion demo
+
+run: db airflow-init
+	@test -n "$(LANDING)" || (echo "Ange en landningsmapp: make run LANDING=../shared/samples"; exit 2)
+	@$(BIN)/python -m ingestion run --landing "$(LANDING)"
+
+test: db airflow-init
+	$(BIN)/ruff check ingestion dags tests
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check ingestion dags tests
+	$(BIN)/ruff format --check ingestion dags tests
+
+airflow: db airflow-init
+	@echo "Airflow UI on http://localhost:8080 (Ctrl-C stops it and all its processes)"
+	@set -m; $(BIN)/airflow standalone & pid=$$!; trap "kill -- -$$pid 2>/dev/null" INT TERM EXIT; wait $$pid
+
+# Regenerate the lock files from requirements/*.in (needs the package registry).
+lock:
+	rm -rf $(STATE)/lockenv && $(PY) -m venv $(STATE)/lockenv
+	$(STATE)/lockenv/bin/pip install -q -r requirements/main.in && $(STATE)/lockenv/bin/pip freeze --exclude-editable > requirements/main.lock
+	rm -rf $(STATE)/lockenv && $(PY) -m venv $(STATE)/lockenv
+	$(STATE)/lockenv/bin/pip install -q -r requirements/dbt.in && $(STATE)/lockenv/bin/pip freeze > requirements/dbt.lock
+	rm -rf $(STATE)/lockenv
+
+clean: stop
+	rm -rf $(STATE) dbt_project/target dbt_project/logs

@@ -1,0 +1,44 @@
+"""Command line: ``python -m ingestion <command>`` (the Makefile's targets call these)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingestion")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="embedded PostgreSQL and schema bootstrap")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    args = parser.parse_args(argv)
+
+    if args.command == "db":
+        return _db(args.action)
+    return 2
+
+
+def _db(action: str) -> int:
+    from ingestion import embedded_pg, warehouse
+
+    external = bool(os.environ.get("WAREHOUSE_URL"))
+    if action == "start":
+        if not external:
+            embedded_pg.start()
+        warehouse.bootstrap()
+        where = "WAREHOUSE_URL" if external else f"inbäddad PostgreSQL, port {embedded_pg.port()}"
+        print(f"Databasen är redo ({where}).")
+    elif action == "stop":
+        if external:
+            print("WAREHOUSE_URL är satt: den databasen startas och stoppas inte av projektet.")
+        elif embedded_pg.stop():
+            print("Den inbäddade PostgreSQL har stoppats.")
+        else:
+            print("Den inbäddade PostgreSQL körde inte.")
+    elif action == "status":
+        print("körs" if external or embedded_pg.is_running() else "stoppad")
+    elif action == "url":
+        from ingestion import config
+
+        print(config.warehouse_url())
+    return 0

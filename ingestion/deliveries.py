@@ -1,0 +1,102 @@
+"""Finding deliveries in a landing folder and reading their files, whether a folder or a ``.zip``.
+
+A delivery's checksum is computed over its files' names and contents (not over the zip container),
+so the same delivery sent once as a folder and once zipped is recognised as already loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+
+@dataclass
+class Delivery:
+    """One delivery: its name (folder name without ``.zip``), where it lies, and its files' bytes."""
+
+    name: str
+    path: Path
+    files: dict[str, bytes] = field(repr=False)
+
+    @property
+    def checksum(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(self.files[name]).digest())
+        return digest.hexdigest()
+
+
+def read_delivery(path: Path) -> Delivery:
+    """Read a delivery folder, or a zip holding either the files or one folder with them."""
+    path = Path(path)
+    if path.is_dir():
+        files = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+        return Delivery(name=path.name, path=path, files=files)
+    if path.suffix.lower() == ".zip":
+        files: dict[str, bytes] = {}
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir() or PurePosixPath(info.filename).name.startswith("."):
+                    continue
+                if "__MACOSX" in info.filename:
+                    continue
+                files[PurePosixPath(info.filename).name] = archive.read(info)
+        return Delivery(name=path.stem, path=path, files=files)
+    raise ValueError(f"{path} är varken en mapp eller en .zip-fil")
+
+
+def find_deliveries(source_dir: Path, name_pattern: str) -> list[Path]:
+    """Deliveries under ``source_dir`` (at any depth) whose name, without ``.zip``, matches the pattern.
+
+    Senders and operators sort deliveries into sub-folders (``invalid/``, ``2024/``...), so folders
+    that are not deliveries themselves are searched too. Sorted by delivery name, which for
+    date-stamped names is delivery order.
+    """
+    if not source_dir.is_dir():
+        return []
+    pattern = re.compile(name_pattern)
+    found: list[Path] = []
+    pending = [source_dir]
+    while pending:
+        folder = pending.pop()
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            is_zip = entry.is_file() and entry.suffix.lower() == ".zip"
+            stem = entry.stem if is_zip else entry.name
+            if (entry.is_dir() or is_zip) and pattern.fullmatch(stem):
+                found.append(entry)
+            elif entry.is_dir():
+                pending.append(entry)
+    return sorted(found, key=lambda p: (p.stem if p.is_file() else p.name, str(p)))
+
+
+def quarantine(delivery_path: Path, report: str, target_dir: Path, mode: str) -> Path:
+    """Put a rejected delivery in ``target_dir`` with its error report beside it.
+
+    ``mode='move'`` takes it out of the landing folder (so it is not retried); ``'copy'`` leaves
+    the landing folder as it was (for landing folders the pipeline does not own).
+    Returns the path of the report.
+    """
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / delivery_path.name
+    if target.exists():
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    if mode == "move":
+        shutil.move(str(delivery_path), target)
+    elif delivery_path.is_dir():
+        shutil.copytree(delivery_path, target)
+    else:
+        shutil.copy2(delivery_path, target)
+    stem = delivery_path.stem if delivery_path.is_file() else delivery_path.name
+    report_path = target_dir / f"{stem}.fel.txt"
+    report_path.write_text(report, encoding="utf-8")
+    return report_path

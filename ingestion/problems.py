@@ -1,0 +1,44 @@
+"""Problems found in a delivery, and the plain-words report written for the people who sent it.
+
+Messages are in Swedish: they are read by the people who send the files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One broken rule at one place: file, row (the line in the file, header = row 1), column."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", rad {self.row}"
+        if self.column:
+            where += f", kolumn {self.column}"
+        return f"{where}: {self.message}"
+
+
+def quote(value: object) -> str:
+    """A value as found in the file, for messages (empty shown as such)."""
+    if value is None or value == "":
+        return "(tomt)"
+    return f"\u201d{value}\u201d"
+
+
+def render_report(delivery_name: str, source_label: str, problems: list[Problem]) -> str:
+    lines = [
+        f"Leveransen {delivery_name} ({source_label}) har avvisats och inget av den har lästs in.",
+        f"{len(problems)} fel hittades. Rätta dem och skicka hela leveransen igen.",
+        "Radnumren räknas som i filen: rubrikraden är rad 1.",
+        "",
+    ]
+    lines += [f"- {p}" for p in sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or ""))]
+    return "\n".join(lines) + "\n"

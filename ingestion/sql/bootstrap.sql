@@ -1,0 +1,99 @@
+-- Schemas by layer, roles, raw tables and the load audit. Idempotent: run on every start.
+-- Roles are cluster-wide and NOLOGIN: the pipeline connects as the admin user and does SET ROLE,
+-- analysts get their own LOGIN user that is a member of "analyst".
+
+do $$
+begin
+  if not exists (select from pg_roles where rolname = 'warehouse_loader') then
+    create role warehouse_loader nologin;
+  end if;
+  if not exists (select from pg_roles where rolname = 'warehouse_transformer') then
+    create role warehouse_transformer nologin;
+  end if;
+  if not exists (select from pg_roles where rolname = 'analyst') then
+    create role analyst nologin;
+  end if;
+end
+$$;
+
+-- The admin user must be able to SET ROLE to the pipeline roles.
+do $$
+begin
+  execute format('grant warehouse_loader, warehouse_transformer to %I', current_user);
+end
+$$;
+
+revoke all on schema public from public;
+
+create schema if not exists raw authorization warehouse_loader;
+create schema if not exists meta authorization warehouse_loader;
+create schema if not exists staging authorization warehouse_transformer;
+create schema if not exists intermediate authorization warehouse_transformer;
+create schema if not exists marts authorization warehouse_transformer;
+
+-- Transformer reads raw and meta; analyst reads marts and nothing else.
+grant usage on schema raw, meta to warehouse_transformer;
+grant select on all tables in schema raw, meta to warehouse_transformer;
+alter default privileges for role warehouse_loader in schema raw grant select on tables to warehouse_transformer;
+alter default privileges for role warehouse_loader in schema meta grant select on tables to warehouse_transformer;
+
+grant usage on schema marts to analyst;
+grant select on all tables in schema marts to analyst;
+alter default privileges for role warehouse_transformer in schema marts grant select on tables to analyst;
+
+set role warehouse_loader;
+
+create table if not exists meta.load_audit (
+    load_id        bigint generated always as identity primary key,
+    source         text        not null,
+    delivery_name  text        not null,
+    checksum       text        not null,
+    snapshot_date  date,
+    row_counts     jsonb       not null,
+    n_rows         integer     not null,
+    status         text        not null check (status in ('loaded')),
+    run_id         text,
+    loaded_at      timestamptz not null default now()
+);
+comment on table meta.load_audit is
+    'One row per delivery loaded into raw, written in the same transaction as its rows. '
+    'Rejected deliveries never reach the database (see the quarantine folder); '
+    'a delivery with a checksum already here is skipped.';
+create unique index if not exists load_audit_source_checksum on meta.load_audit (source, checksum);
+
+-- Agreement register: one raw table per delivered file, every column as delivered (text),
+-- plus load metadata: the load, the snapshot date and the line in the file.
+create table if not exists raw.register_overenskommelser (
+    _load_id bigint not null references meta.load_audit (load_id),
+    _snapshot_date date not null,
+    _source_row integer not null,
+    overenskommelse_id text, namn text, niva text, overordnad_id text, lanskod text,
+    tecknad_datum text, giltig_from text, giltig_tom text, status text, senast_reviderad text,
+    mall text, uppfoljning text, har_mal text, har_uppfoljningsprocess text,
+    malgrupp_arbetsgivare text, malgrupp_arbetssokande text, samordning_etablering text,
+    registrerad text
+);
+create table if not exists raw.register_overenskommelse_kommuner (
+    _load_id bigint not null references meta.load_audit (load_id),
+    _snapshot_date date not null,
+    _source_row integer not null,
+    overenskommelse_id text, kommunkod text, tackning text
+);
+create table if not exists raw.register_overenskommelse_parter (
+    _load_id bigint not null references meta.load_audit (load_id),
+    _snapshot_date date not null,
+    _source_row integer not null,
+    overenskommelse_id text, organisation text, organisationstyp text, roll text
+);
+create table if not exists raw.register_overenskommelse_malgrupper (
+    _load_id bigint not null references meta.load_audit (load_id),
+    _snapshot_date date not null,
+    _source_row integer not null,
+    overenskommelse_id text, malgrupp text
+);
+create index if not exists register_overenskommelser_load on raw.register_overenskommelser (_load_id);
+create index if not exists register_overenskommelse_kommuner_load on raw.register_overenskommelse_kommuner (_load_id);
+create index if not exists register_overenskommelse_parter_load on raw.register_overenskommelse_parter (_load_id);
+create index if not exists register_overenskommelse_malgrupper_load on raw.register_overenskommelse_malgrupper (_load_id);
+
+reset role;

@@ -1,0 +1,51 @@
+"""Connecting to the warehouse and creating its schemas, roles and raw tables."""
+
+from __future__ import annotations
+
+from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from ingestion import config
+
+
+def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(url or config.warehouse_url(), **kwargs)
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` if the server does not have it yet."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "postgres"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def bootstrap(url: str | None = None) -> None:
+    """Create schemas by layer, roles, raw tables and the load audit (idempotent)."""
+    url = url or config.warehouse_url()
+    ensure_database(url)
+    script = resources.files("ingestion").joinpath("sql/bootstrap.sql").read_text(encoding="utf-8")
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Role creation races when two bootstraps run at once on one server; a lock serialises them.
+        conn.execute("select pg_advisory_lock(7243501)")
+        try:
+            conn.execute(script)
+        finally:
+            conn.execute("select pg_advisory_unlock(7243501)")
+
+
+def dbt_env(url: str | None = None) -> dict[str, str]:
+    """Connection settings for dbt's profile, derived from the warehouse URL."""
+    parts = urlsplit(url or config.warehouse_url())
+    return {
+        "WAREHOUSE_HOST": parts.hostname or "127.0.0.1",
+        "WAREHOUSE_PORT": str(parts.port or 5432),
+        "WAREHOUSE_USER": parts.username or "postgres",
+        "WAREHOUSE_PASSWORD": parts.password or "",
+        "WAREHOUSE_DBNAME": parts.path.lstrip("/") or "postgres",
+    }
