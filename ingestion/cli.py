@@ -11,11 +11,25 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="embedded PostgreSQL and schema bootstrap")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
+    run = sub.add_parser("run", help="run every pipeline once over a landing folder")
+    run.add_argument("--landing", required=True, help="folder with one sub-folder per source")
+    sub.add_parser("demo", help="generate national demo data and run every pipeline")
     args = parser.parse_args(argv)
 
     if args.command == "db":
         return _db(args.action)
-    return 2
+    from ingestion import runner
+
+    try:
+        if args.command == "run":
+            report_dir = runner.run_all(args.landing)
+            runner.print_summary(args.landing, report_dir)
+        elif args.command == "demo":
+            runner.demo()
+    except runner.DagRunFailed as exc:
+        print(exc)
+        return 1
+    return 0
 
 
 def _db(action: str) -> int:

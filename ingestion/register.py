@@ -12,14 +12,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ingestion import reference
 from ingestion.csv_files import CsvError, decode, read_csv
 from ingestion.deliveries import Delivery, read_delivery
 from ingestion.gx_validation import ROW_COLUMN, validate_frames
 from ingestion.problems import Problem, quote
+
+if TYPE_CHECKING:  # pandas is imported where used: DAG files import this module and must parse fast
+    import pandas as pd
 
 SOURCE = "agreement_register"
 LABEL = "överenskommelseregistret"
@@ -76,6 +78,8 @@ def snapshot_date_of(name: str) -> date | None:
 
 def parse(delivery: Delivery) -> ParsedDelivery:
     """Read the four files; problems here are about the delivery's shape (names, files, headers)."""
+    import pandas as pd
+
     parsed = ParsedDelivery(delivery.name, delivery.checksum, snapshot_date_of(delivery.name))
     if parsed.snapshot_date is None:
         parsed.problems.append(Problem(delivery.name, None, None,

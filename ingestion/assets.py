@@ -1,0 +1,17 @@
+"""Airflow Assets: one per raw table. A source DAG emits them when it loaded something new;
+the warehouse DAG is scheduled on them. Kept here so DAG files and tests name them identically."""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset
+
+from ingestion.register import RAW_TABLES as REGISTER_TABLES
+
+
+def raw_asset(table: str) -> Asset:
+    schema, name = table.split(".")
+    return Asset(name=table, uri=f"postgres://warehouse/warehouse/{schema}/{name}", group="raw")
+
+
+REGISTER_ASSETS = [raw_asset(t) for t in REGISTER_TABLES.values()]
+ALL_RAW_ASSETS = REGISTER_ASSETS

@@ -1,0 +1,99 @@
+"""Test fixtures: a fresh database per test session on a real PostgreSQL.
+
+The server is ``WAREHOUSE_URL``'s when set, else the project's embedded PostgreSQL (started here
+if needed). Each session creates its own database and drops it at the end, so tests never touch
+the demo data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from ingestion import config as project_config
+from ingestion import embedded_pg, warehouse
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REGISTER = FIXTURES / "agreement_register"
+SNAPSHOT_1 = REGISTER / "overenskommelser_2024-06-30"
+SNAPSHOT_2 = REGISTER / "overenskommelser_2024-12-31"
+INVALID = REGISTER / "invalid" / "overenskommelser_2025-01-31"
+
+
+def _server_url() -> str:
+    url = os.environ.get("WAREHOUSE_URL")
+    if url:
+        return url
+    return embedded_pg.start()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    return _server_url()
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def test_db_factory(server_url):
+    """Create fresh bootstrapped databases; all are dropped at the end of the session."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"samverkan_test_{uuid.uuid4().hex[:10]}"
+        url = _with_database(server_url, name)
+        warehouse.bootstrap(url)
+        created.append(name)
+        return url
+
+    yield make
+    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def db_url(test_db_factory, monkeypatch) -> str:
+    """A fresh, empty warehouse database, also exported as WAREHOUSE_URL for code under test."""
+    url = test_db_factory()
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    return url
+
+
+@pytest.fixture
+def quarantine(tmp_path, monkeypatch) -> Path:
+    target = tmp_path / "quarantine"
+    monkeypatch.setenv("QUARANTINE_DIR", str(target))
+    monkeypatch.setenv("QUARANTINE_MODE", "copy")
+    return target
+
+
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    """A landing folder holding copies of the sample register deliveries (incl. ``invalid/``)."""
+    target = tmp_path / "landing"
+    shutil.copytree(REGISTER, target / "agreement_register")
+    return target
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Row counts of every table in raw and meta: "nothing changed" means these are equal."""
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('raw', 'meta') order by 1"
+        ).fetchall()
+        return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
+
+
+def pytest_report_header():
+    where = "WAREHOUSE_URL" if os.environ.get("WAREHOUSE_URL") else "embedded PostgreSQL"
+    return [f"warehouse server: {where}; dbt: {project_config.dbt_executable()}"]
