@@ -211,7 +211,8 @@ class _Register:
             self.by_county.setdefault(m.county, []).append(m)
         self.deck: list[Municipality] = []
         # A few agreements are removed per step; plan that many extra so the last snapshot holds ~n.
-        self.removals_per_step = max(1, round(n_agreements * 0.006)) if len(dates) > 1 else 0
+        removing = len(dates) > 1 and n_agreements >= 20
+        self.removals_per_step = max(1, round(n_agreements * 0.006)) if removing else 0
         total = n_agreements + self.removals_per_step * (len(dates) - 1)
         self.plan: list[Agreement] = self._plan(total)
         self.present: dict[str, Agreement] = {}

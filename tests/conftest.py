@@ -97,3 +97,25 @@ def table_counts(url: str) -> dict[str, int]:
 def pytest_report_header():
     where = "WAREHOUSE_URL" if os.environ.get("WAREHOUSE_URL") else "embedded PostgreSQL"
     return [f"warehouse server: {where}; dbt: {project_config.dbt_executable()}"]
+
+
+@pytest.fixture(scope="session")
+def airflow_env() -> dict[str, str]:
+    """Environment for `airflow dags test`: the project's DAG folder and a migrated Airflow home."""
+    import subprocess
+    import sys
+
+    home = Path(os.environ.get("AIRFLOW_HOME", project_config.state_dir() / "airflow"))
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(project_config.PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    os.environ.update(env)
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / ".migrated").exists():
+        airflow = str(Path(sys.executable).parent / "airflow")
+        subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
+        (home / ".migrated").touch()
+    return env
