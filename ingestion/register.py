@@ -193,7 +193,8 @@ def cross_file_problems(frames: dict[str, pd.DataFrame], snapshot: date | None) 
         lanskod = a["lanskod"]
         if lanskod is not None and reference.restore_lanskod(lanskod) not in counties:
             problems.append(Problem(AGREEMENTS, line, "lanskod",
-                f"länskoden {quote(lanskod)} finns inte bland Sveriges 21 län (regel: lanskod ska vara ett giltigt län)"))
+                f"länskoden {quote(lanskod)} finns inte bland Sveriges 21 län "
+                "(regel: lanskod ska vara ett giltigt län)"))
         if level == "regional" and lanskod is None:
             problems.append(Problem(AGREEMENTS, line, "lanskod",
                 "lanskod saknas (regel: en regional överenskommelse ska ange sitt län)"))

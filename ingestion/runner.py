@@ -112,7 +112,8 @@ def print_headlines() -> None:
             "select count(*) from marts.mart_municipality_coverage where snapshot_date = %s and not is_covered",
             (latest,)).fetchone()[0]
         print(f"  {uncovered} kommuner saknar gällande överenskommelse")
-        n_snapshots = conn.execute("select count(distinct snapshot_date) from marts.mart_agreement_summary").fetchone()[0]
+        n_snapshots = conn.execute(
+            "select count(distinct snapshot_date) from marts.mart_agreement_summary").fetchone()[0]
         print(f"  historik: {n_snapshots} ögonblicksbilder")
 
 

@@ -31,7 +31,8 @@ def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
         log.info("dbt: %s", line)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-40:])
-        raise DbtError(f"`dbt {' '.join(args)}` misslyckades (kod {result.returncode}):\n{tail}\n{result.stderr[-2000:]}")
+        raise DbtError(f"`dbt {' '.join(args)}` misslyckades (kod {result.returncode}):\n"
+                       f"{tail}\n{result.stderr[-2000:]}")
     return result
 
 

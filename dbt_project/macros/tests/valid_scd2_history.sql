@@ -14,7 +14,7 @@ bad_intervals as (
 
 ),
 
-overlaps as (
+multiple_open_versions as (
 
     select {{ key_columns | join(', ') }}, 'more than one open version' as problem
     from {{ model }}
@@ -41,7 +41,7 @@ gaps as (
 
 select * from bad_intervals
 union all
-select * from overlaps
+select * from multiple_open_versions
 union all
 select * from gaps
 

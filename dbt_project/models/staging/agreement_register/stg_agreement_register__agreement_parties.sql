@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('agreement_register', 'register_overenskommelse_parter') }}
+    select * from {{ source('agreement_register', 'overenskommelse_parter') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('agreement_register', 'register_overenskommelser') }}
+    select * from {{ source('agreement_register', 'overenskommelser') }}
 
 ),
 
