@@ -37,7 +37,8 @@ def run_dag(dag_id: str, conf: dict | None, log_dir: Path) -> None:
 
 
 def run_all(landing: Path) -> Path:
-    """Run every source DAG over ``landing`` and then the warehouse DAG; return the report folder."""
+    """Run every source DAG over ``landing``, then the warehouse DAG if anything new was loaded
+    (as the Asset schedule would) or the marts do not exist yet; return the report folder."""
     landing = Path(landing).resolve()
     if not landing.is_dir():
         raise SystemExit(f"Landningsmappen {landing} finns inte.")
@@ -46,9 +47,19 @@ def run_all(landing: Path) -> Path:
     for source in pipeline.SOURCES:
         print(f"… {source}: letar efter leveranser i {landing / source}", flush=True)
         run_dag(source, {"landing_dir": str(landing), "report_dir": str(report_dir)}, report_dir)
-    print("… warehouse: dbt build och validering av marts", flush=True)
-    run_dag("warehouse", None, report_dir)
+    loaded = any(r["loaded"] for r in read_outcomes(report_dir))
+    if loaded or not marts_exist():
+        print("… warehouse: dbt build och validering av marts", flush=True)
+        run_dag("warehouse", None, report_dir)
+        (report_dir / "warehouse.built").touch()
+    else:
+        print("… warehouse: inget nytt inläst, lagret byggs inte om", flush=True)
     return report_dir
+
+
+def marts_exist() -> bool:
+    with warehouse.connect() as conn:
+        return conn.execute("select to_regclass('marts.mart_agreement_summary') is not null").fetchone()[0]
 
 
 def already_loaded_elsewhere(source: str, landing: Path, this_run: list[dict]) -> list[str]:
@@ -74,9 +85,9 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         this_run = report["loaded"] + report["rejected"] + report["skipped"]
         earlier = already_loaded_elsewhere(source, Path(landing).resolve(), this_run)
         rows = sum(o["n_rows"] for o in report["loaded"])
-        print(f"  {source}: {len(report['loaded'])} inlästa ({rows} rader), "
-              f"{len(earlier) + len(report['skipped'])} redan inlästa (oförändrade), "
-              f"{len(report['rejected'])} avvisade")
+        print(f"  {source}: inlästa {len(report['loaded'])} ({rows} rader), "
+              f"redan inlästa {len(earlier) + len(report['skipped'])}, "
+              f"avvisade {len(report['rejected'])}")
         for o in report["loaded"]:
             print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader, load_id {o['load_id']})")
         for o in report["rejected"]:
@@ -85,7 +96,10 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         marts = conn.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
         ).fetchall()
-        print(f"  byggt: {len(marts)} tabeller i schemat marts (dbt build + GX-validering OK)")
+        if (report_dir / "warehouse.built").exists():
+            print(f"  byggt: {len(marts)} tabeller i schemat marts (dbt build + GX-validering OK)")
+        else:
+            print(f"  byggt: inget (oförändrat sedan förra körningen); {len(marts)} tabeller i schemat marts")
         for (name,) in marts:
             if name.startswith("mart_"):
                 count = conn.execute(f'select count(*) from marts."{name}"').fetchone()[0]
@@ -114,13 +128,30 @@ def print_headlines() -> None:
         print(f"  {uncovered} kommuner saknar gällande överenskommelse")
         n_snapshots = conn.execute(
             "select count(distinct snapshot_date) from marts.mart_agreement_summary").fetchone()[0]
-        print(f"  historik: {n_snapshots} ögonblicksbilder")
+        changed, removed, versions = conn.execute(
+            """select count(distinct overenskommelse_id) filter (where version_number > 1 and in_register),
+                      count(distinct overenskommelse_id) filter (where not in_register),
+                      count(*)
+               from marts.dim_agreement""").fetchone()
+        print(f"  historik: {n_snapshots} ögonblicksbilder, {versions} versioner i dim_agreement; "
+              f"{changed} överenskommelser har ändrats, {removed} har tagits bort ur registret")
+
+
+DEMO_DATABASE = "samverkan_demo"
 
 
 def demo() -> None:
-    """Generate a national register (several snapshots and one bad delivery) and run everything."""
+    """Generate a national register (several snapshots and one bad delivery) and run everything.
+
+    The demo gets a database of its own on the same server (``samverkan_demo``), so generated data
+    never mixes with what ``make run`` loads into the warehouse.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
     from ingestion.generator import generate_register
 
+    os.environ["WAREHOUSE_URL"] = urlunsplit(urlsplit(config.warehouse_url())._replace(path=f"/{DEMO_DATABASE}"))
+    warehouse.bootstrap()
     landing = config.state_dir() / "demo" / "landing"
     target = landing / "agreement_register"
     if not target.exists():
