@@ -23,13 +23,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LANDING ?=
 
-.PHONY: help setup db stop airflow-init demo run test lint airflow lock clean
+.PHONY: help setup db stop airflow-init demo run test lint airflow docs lock clean
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
 	@echo "make test              unit, integration, DAG and dbt tests against a real PostgreSQL"
 	@echo "make run LANDING=dir   run every pipeline once over a landing folder"
 	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
+	@echo "make docs              generate the dbt documentation (dbt_project/target/index.html)"
 	@echo "make stop              stop the embedded PostgreSQL"
 
 setup: $(VENV)/.installed $(DBT_VENV)/.installed
@@ -68,6 +69,9 @@ run: db airflow-init
 test: db airflow-init
 	$(BIN)/ruff check ingestion dags tests
 	$(BIN)/python -m pytest
+
+docs: db
+	@$(BIN)/python -m ingestion docs
 
 lint: setup
 	$(BIN)/ruff check ingestion dags tests

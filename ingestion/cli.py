@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run every pipeline once over a landing folder")
     run.add_argument("--landing", required=True, help="folder with one sub-folder per source")
     sub.add_parser("demo", help="generate national demo data and run every pipeline")
+    sub.add_parser("docs", help="generate the dbt documentation site")
     args = parser.parse_args(argv)
 
     if args.command == "db":
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
             runner.print_summary(args.landing, report_dir)
         elif args.command == "demo":
             runner.demo()
+        elif args.command == "docs":
+            from ingestion.transform import dbt_docs
+
+            print(f"dbt-dokumentationen: {dbt_docs()}")
     except runner.DagRunFailed as exc:
         print(exc)
         return 1
