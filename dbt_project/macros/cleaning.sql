@@ -63,3 +63,15 @@
     {%- endfor %}
     ))
 {%- endmacro %}
+
+{#
+    The rows of one raw register table that belong to the latest load of each snapshot date
+    (a corrected re-delivery of a date replaces the earlier one). Used as the first CTE of
+    every register staging model.
+#}
+{% macro register_latest_load(table_name) -%}
+    select source_rows.*
+    from {{ source('agreement_register', table_name) }} as source_rows
+    inner join {{ ref('stg_agreement_register__snapshots') }} as snapshots
+        on source_rows._load_id = snapshots.load_id
+{%- endmacro %}

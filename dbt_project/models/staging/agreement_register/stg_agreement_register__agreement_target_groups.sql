@@ -1,23 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('agreement_register', 'overenskommelse_malgrupper') }}
-
-),
-
-snapshots as (
-
-    select * from {{ ref('stg_agreement_register__snapshots') }}
-
-),
-
 latest_load as (
 
-    select source.*
-    from source
-    inner join snapshots
-        on source._load_id = snapshots.load_id
+    {{ register_latest_load('overenskommelse_malgrupper') }}
 
 ),
 
