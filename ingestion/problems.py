@@ -10,15 +10,22 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One broken rule at one place: file, row (the line in the file, header = row 1), column."""
+    """One broken rule at one place: file, row (the line in the file, header = row 1), column.
+
+    ``part`` names a place inside the file when there is one: a workbook sheet (``blad Deltagare``)
+    or a form inside a bulk export (``formulär F-12001``).
+    """
 
     file: str
     row: int | None
     column: str | None
     message: str
+    part: str | None = None
 
     def __str__(self) -> str:
         where = self.file
+        if self.part:
+            where += f", {self.part}"
         if self.row is not None:
             where += f", rad {self.row}"
         if self.column:
