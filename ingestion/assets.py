@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
+from ingestion.forms_tables import RAW_TABLES as FORMS_TABLES
 from ingestion.register import RAW_TABLES as REGISTER_TABLES
 
 
@@ -14,4 +15,5 @@ def raw_asset(table: str) -> Asset:
 
 
 REGISTER_ASSETS = [raw_asset(t) for t in REGISTER_TABLES.values()]
-ALL_RAW_ASSETS = REGISTER_ASSETS
+FORMS_ASSETS = [raw_asset(t) for t in FORMS_TABLES]
+ALL_RAW_ASSETS = REGISTER_ASSETS + FORMS_ASSETS

@@ -76,6 +76,23 @@ def find_deliveries(source_dir: Path, name_pattern: str) -> list[Path]:
     return sorted(found, key=lambda p: (p.stem if p.is_file() else p.name, str(p)))
 
 
+def find_files(source_dir: Path, name_pattern: str) -> list[Path]:
+    """Files under ``source_dir`` (at any depth) whose name matches the pattern, in name order.
+
+    For sources delivered as single files (workbooks, exports) rather than folders.
+    """
+    if not source_dir.is_dir():
+        return []
+    pattern = re.compile(name_pattern)
+    found = [p for p in source_dir.rglob("*")
+             if p.is_file() and pattern.fullmatch(p.name) and not any(part.startswith(".") for part in p.parts)]
+    return sorted(found, key=lambda p: (p.name, str(p)))
+
+
+def file_checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def quarantine(delivery_path: Path, report: str, target_dir: Path, mode: str) -> Path:
     """Put a rejected delivery in ``target_dir`` with its error report beside it.
 

@@ -8,14 +8,21 @@ for the transaction, so the load runs with exactly the loader's privileges.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
 import psycopg
 from psycopg import sql
 
-from ingestion.gx_validation import ROW_COLUMN
+
+@dataclass
+class Rows:
+    """Rows for one raw table: the column names and one tuple per row (``_load_id`` is added here)."""
+
+    columns: Sequence[str]
+    rows: Iterable[Sequence[object]]
+    count: int
 
 
 @dataclass
@@ -39,15 +46,17 @@ def load_delivery(
     delivery_name: str,
     checksum: str,
     snapshot_date: date | None,
-    tables: dict[str, pd.DataFrame],
+    tables: dict[str, Rows],
     run_id: str | None,
+    extra_counts: dict[str, int] | None = None,
 ) -> LoadResult:
-    """COPY each frame into its raw table (``schema.table`` → frame) with the audit row, atomically.
+    """COPY the rows of each ``schema.table`` together with the audit row, atomically.
 
-    Frames hold the delivered columns plus ``_rad`` (line in the file). A delivery whose checksum is
-    already in the audit is skipped, also when another loader commits it concurrently.
+    A delivery whose checksum is already in the audit is skipped, also when another loader
+    commits it concurrently (the unique index decides).
     """
-    counts = {table: len(frame) for table, frame in tables.items()}
+    counts = {table: rows.count for table, rows in tables.items()} | (extra_counts or {})
+    n_rows = sum(rows.count for rows in tables.values())
     with conn.transaction():
         conn.execute("set local role warehouse_loader")
         row = conn.execute(
@@ -58,25 +67,36 @@ def load_delivery(
             on conflict (source, checksum) do nothing
             returning load_id
             """,
-            (source, delivery_name, checksum, snapshot_date, json.dumps(counts), sum(counts.values()), run_id),
+            (source, delivery_name, checksum, snapshot_date, json.dumps(counts), n_rows, run_id),
         ).fetchone()
         if row is None:
             return LoadResult(load_id=None, n_rows=0, skipped=True)
         load_id = row[0]
-        for table, frame in tables.items():
-            columns = [c for c in frame.columns if c != ROW_COLUMN]
+        for table, rows in tables.items():
             schema, name = table.split(".")
             statement = sql.SQL("copy {} ({}) from stdin").format(
                 sql.Identifier(schema, name),
-                sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", "_snapshot_date", "_source_row", *columns]),
+                sql.SQL(", ").join(sql.Identifier(c) for c in ["_load_id", *rows.columns]),
             )
-            positions = [frame.columns.get_loc(c) for c in columns]
-            row_position = frame.columns.get_loc(ROW_COLUMN)
             with conn.cursor().copy(statement) as copy:
-                for record in frame.itertuples(index=False, name=None):
-                    copy.write_row([load_id, snapshot_date, int(record[row_position]),
-                                    *[_text(record[i]) for i in positions]])
-    return LoadResult(load_id=load_id, n_rows=sum(counts.values()), skipped=False)
+                for record in rows.rows:
+                    copy.write_row([load_id, *record])
+    return LoadResult(load_id=load_id, n_rows=n_rows, skipped=False)
+
+
+def frame_rows(frame, metadata: dict[str, object], row_column: str = "_rad") -> Rows:
+    """Rows of a parsed DataFrame (text as delivered, ``_rad`` = line in the file) for a raw table
+    whose load metadata columns are ``_snapshot_date`` and ``_source_row``."""
+    columns = [c for c in frame.columns if c != row_column]
+    positions = [frame.columns.get_loc(c) for c in columns]
+    row_position = frame.columns.get_loc(row_column)
+    meta_values = list(metadata.values())
+
+    def rows():
+        for record in frame.itertuples(index=False, name=None):
+            yield [*meta_values, int(record[row_position]), *[_text(record[i]) for i in positions]]
+
+    return Rows(columns=[*metadata, "_source_row", *columns], rows=rows(), count=len(frame))
 
 
 def _text(value: object) -> str | None:

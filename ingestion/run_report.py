@@ -13,6 +13,7 @@ def write_outcomes(source: str, outcomes: list[dict], report_dir: str | None) ->
         "loaded": [o for o in outcomes if o["status"] == "loaded"],
         "skipped": [o for o in outcomes if o["status"] == "skipped"],
         "rejected": [o for o in outcomes if o["status"] == "rejected"],
+        "partly_rejected": [o for o in outcomes if o["status"] == "loaded" and o.get("report")],
     }
     if report_dir:
         Path(report_dir).mkdir(parents=True, exist_ok=True)

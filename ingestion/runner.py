@@ -13,9 +13,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from ingestion import config, pipeline, warehouse
-from ingestion.deliveries import find_deliveries, read_delivery
+from ingestion import config, warehouse
 from ingestion.run_report import read_outcomes
+from ingestion.sources import SOURCES
 
 
 class DagRunFailed(RuntimeError):
@@ -44,9 +44,9 @@ def run_all(landing: Path) -> Path:
         raise SystemExit(f"Landningsmappen {landing} finns inte.")
     os.environ.setdefault("QUARANTINE_MODE", "copy")
     report_dir = config.state_dir() / "runs" / datetime.now().strftime("%Y%m%dT%H%M%S")
-    for source in pipeline.SOURCES:
-        print(f"… {source}: letar efter leveranser i {landing / source}", flush=True)
-        run_dag(source, {"landing_dir": str(landing), "report_dir": str(report_dir)}, report_dir)
+    for source in SOURCES:
+        print(f"… {source.name}: letar efter leveranser i {landing / source.name}", flush=True)
+        run_dag(source.name, {"landing_dir": str(landing), "report_dir": str(report_dir)}, report_dir)
     loaded = any(r["loaded"] for r in read_outcomes(report_dir))
     if loaded or not marts_exist():
         print("… warehouse: dbt build och validering av marts", flush=True)
@@ -62,17 +62,17 @@ def marts_exist() -> bool:
         return conn.execute("select to_regclass('marts.mart_agreement_summary') is not null").fetchone()[0]
 
 
-def already_loaded_elsewhere(source: str, landing: Path, this_run: list[dict]) -> list[str]:
+def already_loaded_elsewhere(source, landing: Path, this_run: list[dict]) -> list[str]:
     """Deliveries in the landing folder that an earlier run already loaded (same checksum)."""
     handled = {o["checksum"] for o in this_run}
     names = []
     with warehouse.connect() as conn:
-        for path in find_deliveries(landing / source, pipeline.SOURCES[source].DELIVERY_PATTERN):
-            checksum = read_delivery(path).checksum
+        for path in source.find(landing / source.name):
+            checksum = source.checksum(path)
             if checksum in handled:
                 continue
             if conn.execute("select 1 from meta.load_audit where source = %s and checksum = %s",
-                            (source, checksum)).fetchone():
+                            (source.name, checksum)).fetchone():
                 names.append(path.name)
     return names
 
@@ -80,16 +80,19 @@ def already_loaded_elsewhere(source: str, landing: Path, this_run: list[dict]) -
 def print_summary(landing: Path, report_dir: Path) -> None:
     print("\nSammanfattning")
     reports = {r["source"]: r for r in read_outcomes(report_dir)}
-    for source in pipeline.SOURCES:
-        report = reports.get(source, {"loaded": [], "rejected": [], "skipped": []})
+    for source in SOURCES:
+        report = reports.get(source.name, {"loaded": [], "rejected": [], "skipped": []})
         this_run = report["loaded"] + report["rejected"] + report["skipped"]
         earlier = already_loaded_elsewhere(source, Path(landing).resolve(), this_run)
         rows = sum(o["n_rows"] for o in report["loaded"])
-        print(f"  {source}: inlästa {len(report['loaded'])} ({rows} rader), "
+        print(f"  {source.name}: inlästa {len(report['loaded'])} ({rows} rader), "
               f"redan inlästa {len(earlier) + len(report['skipped'])}, "
               f"avvisade {len(report['rejected'])}")
         for o in report["loaded"]:
-            print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader, load_id {o['load_id']})")
+            forms = f", {o['forms_loaded']} formulär" if "forms_loaded" in o else ""
+            print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader{forms}, load_id {o['load_id']})")
+            if o.get("report"):
+                print(f"             {o['forms_rejected']} formulär avvisade → {o['report']}")
         for o in report["rejected"]:
             print(f"    avvisad: {o['delivery']} ({len(o['problems'])} fel) → {o['report']}")
     with warehouse.connect() as conn:

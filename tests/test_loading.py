@@ -8,7 +8,7 @@ from conftest import SNAPSHOT_1, table_counts
 
 from ingestion import pipeline, register
 from ingestion.deliveries import find_deliveries, read_delivery
-from ingestion.loader import load_delivery
+from ingestion.loader import frame_rows, load_delivery
 
 SOURCE = register.SOURCE
 
@@ -77,8 +77,9 @@ def test_same_delivery_zipped_is_recognised_as_loaded(db_url, landing, quarantin
 
 def test_a_failure_mid_load_leaves_nothing_visible(db_url):
     parsed = register.validate(read_delivery(SNAPSHOT_1))
-    tables = {register.RAW_TABLES[n]: f for n, f in parsed.frames.items()}
-    tables["raw.does_not_exist"] = parsed.frames["overenskommelser.csv"]  # the last COPY fails
+    meta = {"_snapshot_date": parsed.snapshot_date}
+    tables = {register.RAW_TABLES[n]: frame_rows(f, meta) for n, f in parsed.frames.items()}
+    tables["raw.does_not_exist"] = frame_rows(parsed.frames["overenskommelser.csv"], meta)  # the last COPY fails
     before = table_counts(db_url)
     with psycopg.connect(db_url) as conn, pytest.raises(psycopg.errors.UndefinedTable):
         load_delivery(conn, source=SOURCE, delivery_name=parsed.name, checksum=parsed.checksum,
