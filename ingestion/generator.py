@@ -685,6 +685,7 @@ def encode_csv(columns: list[str], rows: list[list[str]]) -> bytes:
 
 def _write(out_dir: Path, snapshot: date, tables: dict[str, list[list[str]]], as_zip: bool) -> Path:
     name = f"overenskommelser_{snapshot.isoformat()}"
+    out_dir.mkdir(parents=True, exist_ok=True)
     files = {file_name: encode_csv(COLUMNS[file_name], tables[file_name]) for file_name in COLUMNS}
     if as_zip:
         target = out_dir / f"{name}.zip"
@@ -777,7 +778,7 @@ def generate_register(
 
     ``n_agreements`` is the size of the register in the last snapshot (give or take a few); earlier
     snapshots are smaller because the register grows. With ``invalid`` one more delivery, dated a month
-    after the last one, is appended: it breaks the rules listed in ``INVALID_BREAKS``. With ``as_zip``
+    after the last one, is appended in ``out_dir/invalid/``: it breaks the rules listed in ``INVALID_BREAKS``. With ``as_zip``
     each delivery is a ``.zip`` holding the delivery folder instead of the folder itself.
     """
     dates = sorted(set(snapshot_dates or DEFAULT_SNAPSHOT_DATES))
@@ -792,7 +793,8 @@ def generate_register(
         paths.append(_write(out_dir, snapshot, register.tables(snapshot), as_zip))
     if invalid:
         snapshot = dates[-1] + timedelta(days=31)
-        paths.append(_write(out_dir, snapshot, _break(register, snapshot), as_zip))
+        # beside the valid ones in a sub-folder, as in the shared samples (the pipeline finds it there too)
+        paths.append(_write(out_dir / "invalid", snapshot, _break(register, snapshot), as_zip))
     return paths
 
 

@@ -17,6 +17,8 @@ from ingestion import config, warehouse
 from ingestion.run_report import read_outcomes
 from ingestion.sources import SOURCES
 
+LIST_AT_MOST = 8
+
 
 class DagRunFailed(RuntimeError):
     pass
@@ -88,11 +90,15 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         print(f"  {source.name}: inlästa {len(report['loaded'])} ({rows} rader), "
               f"redan inlästa {len(earlier) + len(report['skipped'])}, "
               f"avvisade {len(report['rejected'])}")
-        for o in report["loaded"]:
-            forms = f", {o['forms_loaded']} formulär" if "forms_loaded" in o else ""
-            print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader{forms}, load_id {o['load_id']})")
-            if o.get("report"):
-                print(f"             {o['forms_rejected']} formulär avvisade → {o['report']}")
+        if "forms_loaded" in (report["loaded"] or [{}])[0]:
+            print(f"    formulär: {sum(o['forms_loaded'] for o in report['loaded'])} nya versioner, "
+                  f"{sum(o['forms_already_loaded'] for o in report['loaded'])} redan inlästa")
+        for o in report["loaded"][:LIST_AT_MOST]:
+            print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader, load_id {o['load_id']})")
+        if len(report["loaded"]) > LIST_AT_MOST:
+            print(f"    … och {len(report['loaded']) - LIST_AT_MOST} filer till")
+        for o in report.get("partly_rejected", []):
+            print(f"    delvis avvisad: {o['delivery']} ({o['forms_rejected']} formulär) → {o['report']}")
         for o in report["rejected"]:
             print(f"    avvisad: {o['delivery']} ({len(o['problems'])} fel) → {o['report']}")
     with warehouse.connect() as conn:
@@ -138,13 +144,43 @@ def print_headlines() -> None:
                from marts.dim_agreement""").fetchone()
         print(f"  historik: {n_snapshots} ögonblicksbilder, {versions} versioner i dim_agreement; "
               f"{changed} överenskommelser har ändrats, {removed} har tagits bort ur registret")
+        if conn.execute("select to_regclass('marts.mart_followup_completeness') is not null").fetchone()[0]:
+            _print_followup_headlines(conn)
+
+
+def _print_followup_headlines(conn) -> None:
+    row = conn.execute(
+        """select period, count(*) filter (where expected), count(*) filter (where expected and received),
+                  count(*) filter (where expected and received_on_time), count(*) filter (where not expected)
+           from marts.mart_followup_completeness
+           group by period order by period desc limit 1""").fetchone()
+    if row is None:
+        return
+    period, expected, received, on_time, unexpected = row
+    print(f"\nUppföljningsformulär {period}: {expected} förväntade, {received} inkomna "
+          f"({received / expected:.0%}), {on_time} i tid; {expected - received} saknas; "
+          f"{unexpected} formulär från överenskommelser som inte var skyldiga att skicka"
+          if expected else f"\nUppföljningsformulär {period}: inga förväntade formulär")
+    ended, to_work, to_studies = conn.execute(
+        "select sum(ended), sum(to_work), sum(to_studies) from marts.mart_followup_participants where period = %s",
+        (period,)).fetchone()
+    if ended:
+        print(f"  deltagare som avslutat {period}: {ended}, varav {to_work / ended:.0%} till arbete "
+              f"och {to_studies / ended:.0%} till studier")
+    moves = dict(conn.execute(
+        "select coalesce(movement, 'första formuläret'), count(*) from marts.mart_followup_collaboration_level"
+        " where period = %s group by 1", (period,)).fetchall())
+    if moves:
+        print("  samverkansnivå jämfört med förra formuläret: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(moves.items())))
 
 
 DEMO_DATABASE = "samverkan_demo"
 
 
 def demo() -> None:
-    """Generate a national register (several snapshots and one bad delivery) and run everything.
+    """Generate a national register (several snapshots and one bad delivery) and follow-up forms for
+    several years (both templates and formats, corrections, late, missing and bad ones); run everything.
 
     The demo gets a database of its own on the same server (``samverkan_demo``), so generated data
     never mixes with what ``make run`` loads into the warehouse.
@@ -160,6 +196,12 @@ def demo() -> None:
     if not target.exists():
         print(f"… genererar syntetiska leveranser till {landing}", flush=True)
         generate_register(target, n_agreements=600, seed=2024, invalid=True)
+    forms = landing / "followup_forms"
+    if not forms.exists():
+        from ingestion.generator_forms import generate_followup_forms
+
+        print(f"… genererar syntetiska uppföljningsformulär till {forms}", flush=True)
+        generate_followup_forms(forms, register_dir=target, seed=2024)
     report_dir = run_all(landing)
     print_summary(landing, report_dir)
     from ingestion.transform import dbt_docs

@@ -283,6 +283,7 @@ def test_cli(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "--agreements", "60", "--seed", "5", "--invalid",
                  "--dates", "2024-06-30,2024-12-31"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "overenskommelser_2024-06-30", "overenskommelser_2024-12-31", "overenskommelser_2025-01-31"]
+        "invalid", "overenskommelser_2024-06-30", "overenskommelser_2024-12-31"]
+    assert [p.name for p in (tmp_path / "invalid").iterdir()] == ["overenskommelser_2025-01-31"]
     assert "overenskommelser_2025-01-31" in capsys.readouterr().out
     assert contract_problems(tmp_path / "overenskommelser_2024-12-31") == set()

@@ -1,0 +1,81 @@
+"""Follow-up forms into a real PostgreSQL: per-form validation, versions, quarantine, idempotency."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import FIXTURES, REGISTER, table_counts
+
+from ingestion import forms_pipeline, pipeline
+
+FORMS = FIXTURES / "followup_forms"
+
+
+@pytest.fixture
+def forms_landing(tmp_path) -> Path:
+    landing = tmp_path / "landing"
+    shutil.copytree(REGISTER, landing / "agreement_register")
+    shutil.copytree(FORMS, landing / "followup_forms")
+    return landing
+
+
+def fetch(url: str, query: str, *params) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def run_both(landing: Path) -> list[dict]:
+    pipeline.ingest("agreement_register", landing)
+    return forms_pipeline.ingest(landing)
+
+
+def test_samples_load_and_each_invalid_file_is_quarantined(db_url, forms_landing, quarantine):
+    outcomes = {o["delivery"]: o for o in run_both(forms_landing)}
+    loaded = sorted(name for name, o in outcomes.items() if o["status"] == "loaded")
+    assert loaded == sorted(["Uppföljning Nordost vår 2024 (2).xlsx", "Uppföljning Södertälje VT2024.xlsx",
+                             "stockholm_2024H1.xlsx", "uppfoljning_export_20240903T0800.csv"])
+    assert outcomes["uppfoljning_export_20240903T0800.csv"]["forms_loaded"] == 4
+    rejected = sorted(name for name, o in outcomes.items() if o["status"] == "rejected")
+    assert rejected == sorted(p.name for p in (FORMS / "invalid").iterdir() if p.name != "EXPECTED.md")
+
+    expected_words = {
+        "Uppföljning okänd överenskommelse.xlsx": ["ÖK-2099-9999"],
+        "Uppföljning Botkyrka HT2031.xlsx": ["2031H2"],
+        "Uppföljning Täby fel i siffror.xlsx": ["blad Deltagare, rad 2", "blad Deltagare, rad 3", "F5", "7"],
+        "Uppföljning Malmfälten utan deltagare.xlsx": ["Deltagare", "saknas"],
+        "Uppföljning trasig.xlsx": ["Excel"],
+        "uppfoljning_export_20240904T1000.csv": ["F-12001", "budget", "tolv"],
+    }
+    for name, words in expected_words.items():
+        report = Path(outcomes[name]["report"]).read_text(encoding="utf-8")
+        for word in words:
+            assert word in report, (name, word, report)
+
+    forms = fetch(db_url, "select form_id, overenskommelse_id, period from raw.followup_forms order by 1")
+    assert len(forms) == 7
+    assert not any(agreement == "ÖK-2099-9999" or period == "2031H2" for _, agreement, period in forms)
+    assert fetch(db_url, "select count(*) from raw.followup_forms where form_id = 'F-12001'") == [(0,)]
+
+
+def test_redelivery_changes_nothing(db_url, forms_landing, quarantine):
+    run_both(forms_landing)
+    before = table_counts(db_url)
+    again = run_both(forms_landing)
+    assert all(o["status"] == "rejected" for o in again)  # only the bad files are looked at again
+    assert table_counts(db_url) == before
+
+
+def test_same_form_in_a_second_export_is_not_loaded_twice(db_url, forms_landing, quarantine, tmp_path):
+    run_both(forms_landing)
+    before = fetch(db_url, "select count(*) from raw.followup_forms")
+    export = FORMS / "uppfoljning_export_20240903T0800.csv"
+    second = tmp_path / "second" / "followup_forms"
+    second.mkdir(parents=True)
+    text = export.read_bytes() + b""  # same forms, new export file with one more blank line
+    (second / "uppfoljning_export_20240910T0800.csv").write_bytes(text + b"\r\n")
+    outcomes = forms_pipeline.ingest(tmp_path / "second")
+    assert [(o["status"], o["forms_loaded"], o["forms_already_loaded"]) for o in outcomes] == [("loaded", 0, 4)]
+    assert fetch(db_url, "select count(*) from raw.followup_forms") == before
