@@ -115,6 +115,8 @@ class SourcePlaces:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)        # section -> key -> column label
     cells: dict[tuple[str, int, str], tuple[int | None, str]] = field(default_factory=dict)  # CSV: per value
     as_found: dict[str, Any] = field(default_factory=dict)       # header values that did not normalise
+    missing_info: set[str] = field(default_factory=set)          # Uppgifter labels not found (already a problem)
+    formula_cells: set[tuple[str, int, str]] = field(default_factory=set)  # (section, row, column) without value
 
 
 @dataclass
@@ -151,12 +153,15 @@ class Form:
     def content_checksum(self) -> str:
         """Checksum of what the form says, not of the file: the same form in two exports (at other line
         numbers) or in two copies of a workbook is recognisable."""
+        def canonical(value: Any) -> str:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+
         payload: dict[str, Any] = {name: getattr(self, name) for name in CONTENT_FIELDS}
-        for name in ITEMS.values():
-            payload[name] = [{k: v for k, v in item.items() if not k.startswith("_") and not k.endswith("_utan_namn")}
-                             for item in getattr(self, name)]
-        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_value)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        for name in ITEMS.values():  # rows in any order (an export need not list them in sheet order)
+            payload[name] = sorted(canonical({k: v for k, v in item.items()
+                                              if not k.startswith("_") and not k.endswith("_utan_namn")})
+                                   for item in getattr(self, name))
+        return hashlib.sha256(canonical(payload).encode("utf-8")).hexdigest()
 
     def header_row(self) -> dict:
         """The row for raw.followup_forms (without ``_load_id``)."""
@@ -289,11 +294,8 @@ def _unit(value: object) -> str | None:
 
 
 def _goal_value(value: object, unit: str | None) -> str | None:
-    if unit == "ja/nej":
-        return _yes_no(value)
-    if isinstance(value, str) and _yes_no(value) in ("ja", "nej") and not re.fullmatch(r"\s*[01]\s*", value):
-        return _yes_no(value)  # a yes/no answer under a numeric unit: keep it readable for the message
-    return _number_text(value)
+    """Målvärde/Utfall in the goal's unit: ``ja``/``nej`` for ja/nej, else a number as text."""
+    return _yes_no(value) if unit == "ja/nej" else _number_text(value)
 
 
 def _answer(value: object) -> str | None:
@@ -486,37 +488,26 @@ def _participant(row: int | None, values: dict[str, object]) -> dict:
 def read_workbook(data: bytes, file_name: str, received_at: datetime) -> Form:
     """One workbook as one form. Structural problems (unreadable, sheets, labels, columns, template) are
     recorded on the form here; the rules are checked by :func:`validate_forms`."""
-    import openpyxl
-
     form = Form(form_id="xlsx-" + hashlib.sha256(data).hexdigest()[:16], source_format="xlsx",
                 source_file=file_name, submitted_at=_utc(received_at), submitted_at_basis="ankomsttid")
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet_titles, rows = _read_sheets(data)
+        modified = _saved_time(data)
+        formulas = _formulas_without_values(data, rows) if _has_formulas(data) else {}
     except Exception:  # not a zip, a zip without a workbook, a damaged part: all mean the same to the sender
         form.problems.append(Problem(file_name, None, None,
             "filen går inte att öppna som en Excel-arbetsbok (.xlsx); spara formuläret i Excel som "
             "”Excel-arbetsbok (*.xlsx)” och skicka det igen"))
         return form
-    try:
-        modified = workbook.properties.modified
-        if isinstance(modified, datetime):
-            form.submitted_at, form.submitted_at_basis = _utc(modified), "dokumentegenskap"
-        sheets = {_label(ws.title): ws for ws in workbook.worksheets}
-        rows = {}
-        for section, name in SHEETS.items():
-            sheet = sheets.get(_label(name))
-            if sheet is None:
-                present = ", ".join(ws.title for ws in workbook.worksheets)
-                form.problems.append(Problem(file_name, None, None,
-                    f"bladet {name} saknas (arbetsboken har bladen: {present}; mallen har bladen "
-                    f"{', '.join(SHEETS.values())})"))
-                continue
-            sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
-            rows[section] = [list(r) for r in sheet.iter_rows(values_only=True)]
-            form.places.parts[section] = f"blad {sheet.title.strip()}"
-    finally:
-        workbook.close()
-    formulas = _formulas_without_values(data, rows) if _has_formulas(data) else {}
+    if modified is not None:
+        form.submitted_at, form.submitted_at_basis = modified, "dokumentegenskap"
+    for section, name in SHEETS.items():
+        if section in rows:
+            form.places.parts[section] = f"blad {sheet_titles[section]}"
+        else:
+            form.problems.append(Problem(file_name, None, None,
+                f"bladet {name} saknas (arbetsboken har bladen: {', '.join(sheet_titles['*'])}; mallen har bladen "
+                f"{', '.join(SHEETS.values())})"))
     if INFO in rows:
         _read_info_sheet(form, rows[INFO])
     for section in (GOALS, ASSESSMENTS, PARTICIPANTS):
@@ -525,11 +516,50 @@ def read_workbook(data: bytes, file_name: str, received_at: datetime) -> Form:
     for (section, row, column), formula in sorted(formulas.items()):
         label = _formula_column(form, section, rows[section], row, column)
         letter = _column_letter(column)
+        form.places.formula_cells.add((section, row, label))
         form.problems.append(Problem(file_name, row, label,
             f"cellen {letter}{row} innehåller formeln {quote(formula)} men inget sparat värde (filen har inte "
             "räknats om och sparats i Excel); öppna filen i Excel och spara den, eller skriv in värdet",
             form.places.parts.get(section)))
     return form
+
+
+def _saved_time(data: bytes) -> datetime | None:
+    """The workbook's "modified" document property (UTC), read from ``docProps/core.xml`` itself: openpyxl
+    puts the current time there when the property is missing, which would pass as a submission time."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            core = archive.read("docProps/core.xml").decode("utf-8", errors="replace")
+        except KeyError:
+            return None
+    match = re.search(r"<(?:\w+:)?modified\b[^>]*>\s*([^<\s]+)\s*</", core)
+    if not match:
+        return None
+    try:
+        return _utc(datetime.fromisoformat(match.group(1)))
+    except ValueError:
+        return None
+
+
+def _read_sheets(data: bytes) -> tuple[dict[str, Any], dict[str, list[list[object]]]]:
+    """Sheet titles (``"*"``: all, in order) and the cell values (cached values for formulas)
+    of the template's sheets, found by name in any case; other sheets are not read."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheets = {_label(ws.title): ws for ws in workbook.worksheets}
+        titles: dict[str, Any] = {"*": [ws.title for ws in workbook.worksheets]}
+        rows: dict[str, list[list[object]]] = {}
+        for section, name in SHEETS.items():
+            sheet = sheets.get(_label(name))
+            if sheet is not None:
+                sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
+                rows[section] = [list(r) for r in sheet.iter_rows(values_only=True)]
+                titles[section] = sheet.title.strip()
+        return titles, rows
+    finally:
+        workbook.close()
 
 
 def _utc(moment: datetime) -> datetime:
@@ -558,6 +588,7 @@ def _read_info_sheet(form: Form, rows: list[list[object]]) -> None:
             found[key] = (number, str(row[0]).strip(), row[1] if len(row) > 1 else None)
     for key, (label, _) in INFO_LABELS.items():
         if key not in found:
+            form.places.missing_info.add(key)
             form.problems.append(Problem(form.source_file, None, "A",
                 f"uppgiften {quote(label)} saknas i kolumn A (mallen har uppgifterna "
                 f"{', '.join(v[0] for v in INFO_LABELS.values())})", form.places.parts[INFO]))
@@ -748,6 +779,8 @@ def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, 
                 break
     places.info.update({"overenskommelse_id": (first_line, "overenskommelse_id"), "period": (first_line, "period"),
                         "template_version": (first_line, "mallversion")})
+    # Uppgifter lines that are missing are named by their field on the form's first line.
+    places.info.update({field_name: (first_line, name) for name, field_name in EXPORT_INFO.items()})
     _set_info(form, "overenskommelse_id", first["overenskommelse_id"])
     _set_info(form, "period", first["period"])
     _set_info(form, "template_version", first["mallversion"])
@@ -887,12 +920,28 @@ def validate_forms(forms: list[Form], known_agreements: Collection[str]) -> None
         number, index = divmod(problem.row, ROW_BASE)
         form = forms[number]
         section = problem.file
-        form.problems.append(form.problem(section, None if section == INFO else index, problem.column,
-                                          problem.message))
+        if section == INFO and problem.column in form.places.missing_info:
+            continue  # the missing label is the problem; "must be filled in" would only repeat it
+        found = form.problem(section, None if section == INFO else index, problem.column,
+                             _context(form, section, index) + problem.message)
+        if (section, found.row, found.column) in form.places.formula_cells:
+            continue  # a formula without a saved value is reported as such, not as an empty cell
+        form.problems.append(found)
     known = {a.strip() for a in known_agreements if a}
     for form in forms:
         form.problems += _form_problems(form, known)
         form.problems = list(dict.fromkeys(form.problems))
+
+
+def _context(form: Form, section: str, index: int) -> str:
+    """Name the question or goal a row is about (``fråga F5: ``): people know their form by those, not by rows."""
+    if section == ASSESSMENTS and index < len(form.assessments):
+        code = form.assessments[index]["fraga"]
+        return f"fråga {code}: " if code else ""
+    if section == GOALS and index < len(form.goals):
+        nr = form.goals[index]["nr"]
+        return f"mål {nr}: " if nr is not None else ""
+    return ""
 
 
 def _form_problems(form: Form, known: set[str]) -> list[Problem]:

@@ -79,3 +79,62 @@ def test_same_form_in_a_second_export_is_not_loaded_twice(db_url, forms_landing,
     outcomes = forms_pipeline.ingest(tmp_path / "second")
     assert [(o["status"], o["forms_loaded"], o["forms_already_loaded"]) for o in outcomes] == [("loaded", 0, 4)]
     assert fetch(db_url, "select count(*) from raw.followup_forms") == before
+
+
+@pytest.fixture
+def built_forms(db_url, forms_landing, quarantine) -> str:
+    from ingestion.transform import dbt_build
+
+    run_both(forms_landing)
+    dbt_build(db_url)
+    return db_url
+
+
+def test_export_correction_is_current_and_the_workbook_stays_in_history(built_forms):
+    versions = fetch(built_forms, "select form_id, source_format, is_current, version_number from marts.fct_followup_form"
+                                  " where overenskommelse_id = 'ÖK-2022-0141' and period = '2024H1' order by version_number")
+    assert [(fmt, current, n) for _, fmt, current, n in versions] == [("xlsx", False, 1), ("csv", True, 2)]
+    assert versions[1][0] == "F-11950"
+
+
+def test_completeness_2024h1_against_the_june_snapshot(built_forms):
+    rows = {r[0]: r[1:] for r in fetch(
+        built_forms, "select overenskommelse_id, expected, received, register_snapshot_date::text"
+                     " from marts.mart_followup_completeness where period = '2024H1'")}
+    assert rows["ÖK-2022-0160"] == (True, False, "2024-06-30")  # Sundbyberg owes a form that never came
+    assert "ÖK-2023-0031" not in rows  # Malmö: yearly cadence in that snapshot
+    assert "ÖK-2024-0002" not in rows  # Uppsala: a draft then
+    assert rows["ÖK-2022-0141"][:2] == (True, True)
+
+
+def test_free_text_with_names_never_reaches_marts(built_forms):
+    columns = fetch(built_forms, "select table_name, column_name from information_schema.columns"
+                                 " where table_schema = 'marts' and column_name in ('deltagande_parter', 'mal', 'kommentar')")
+    assert columns == []
+
+
+def test_a_corrected_workbook_replaces_the_current_version(built_forms, tmp_path):
+    import openpyxl
+
+    from ingestion.transform import dbt_build
+
+    workbook = openpyxl.load_workbook(FORMS / "stockholm_2024H1.xlsx")
+    workbook["Deltagare"]["E2"] = 19  # one more participant; saving sets "modified" to now: a later submission
+    corrected = tmp_path / "correction" / "followup_forms" / "stockholm_2024H1 rättad.xlsx"
+    corrected.parent.mkdir(parents=True)
+    workbook.save(corrected)
+    outcomes = forms_pipeline.ingest(tmp_path / "correction")
+    assert [(o["status"], o["forms_loaded"]) for o in outcomes] == [("loaded", 1)]
+    dbt_build(built_forms)
+    # file names are free text (they can hold a person's name), so only raw knows them
+    form_ids = dict(fetch(built_forms, "select source_file, form_id from raw.followup_forms"
+                                       " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'"))
+    versions = fetch(built_forms, "select form_id, is_current, superseded_at is not null from marts.fct_followup_form"
+                                  " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1' order by version_number")
+    assert versions == [(form_ids["stockholm_2024H1.xlsx"], False, True),
+                        (form_ids["stockholm_2024H1 rättad.xlsx"], True, False)]
+    participants = fetch(built_forms, "select sum(participants) from marts.mart_followup_participants"
+                                      " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'")
+    original = fetch(built_forms, "select sum(n_participants) from marts.fct_followup_participants where form_id = %s",
+                     form_ids["stockholm_2024H1.xlsx"])
+    assert participants[0][0] == original[0][0] + 1
