@@ -778,8 +778,8 @@ def generate_register(
 
     ``n_agreements`` is the size of the register in the last snapshot (give or take a few); earlier
     snapshots are smaller because the register grows. With ``invalid`` one more delivery, dated a month
-    after the last one, is appended in ``out_dir/invalid/``: it breaks the rules listed in ``INVALID_BREAKS``. With ``as_zip``
-    each delivery is a ``.zip`` holding the delivery folder instead of the folder itself.
+    after the last one, is appended in ``out_dir/invalid/``: it breaks the rules listed in ``INVALID_BREAKS``.
+    With ``as_zip`` each delivery is a ``.zip`` holding the delivery folder instead of the folder itself.
     """
     dates = sorted(set(snapshot_dates or DEFAULT_SNAPSHOT_DATES))
     if n_agreements < 1:
