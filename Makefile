@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LANDING ?=
 
-.PHONY: help setup db stop airflow-init demo run test lint airflow docs lock clean
+.PHONY: help setup db stop airflow-init demo run test lint airflow docs bench lock clean
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
@@ -67,8 +67,12 @@ run: db airflow-init
 	@$(BIN)/python -m ingestion run --landing "$(LANDING)"
 
 test: db airflow-init
-	$(BIN)/ruff check ingestion dags tests
+	$(BIN)/ruff check ingestion dags tests benchmarks
 	$(BIN)/python -m pytest
+
+# Benchmark (not a test): parse + validate + load 600 follow-up workbooks.
+bench: db
+	@$(BIN)/python benchmarks/bench_forms.py 600
 
 docs: db
 	@$(BIN)/python -m ingestion docs
