@@ -49,19 +49,36 @@ def run_all(landing: Path) -> Path:
     for source in SOURCES:
         print(f"… {source.name}: letar efter leveranser i {landing / source.name}", flush=True)
         run_dag(source.name, {"landing_dir": str(landing), "report_dir": str(report_dir)}, report_dir)
-    loaded = any(r["loaded"] for r in read_outcomes(report_dir))
-    if loaded or not marts_exist():
+    newest = newest_load_id()
+    if newest is None or newest != last_built_load_id():
         print("… warehouse: dbt build och validering av marts", flush=True)
         run_dag("warehouse", None, report_dir)
+        _build_marker().write_text(json.dumps({"newest_load_id": newest}))
         (report_dir / "warehouse.built").touch()
     else:
-        print("… warehouse: inget nytt inläst, lagret byggs inte om", flush=True)
+        print("… warehouse: inget nytt inläst sedan förra bygget, lagret byggs inte om", flush=True)
     return report_dir
 
 
-def marts_exist() -> bool:
+def newest_load_id() -> int | None:
     with warehouse.connect() as conn:
-        return conn.execute("select to_regclass('marts.mart_agreement_summary') is not null").fetchone()[0]
+        return conn.execute("select max(load_id) from meta.load_audit").fetchone()[0]
+
+
+def _build_marker() -> Path:
+    """Per database: the newest load the last successful build saw (a failed build leaves it behind,
+    so the next run builds again even though nothing new arrived, as a retried Asset event would)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(config.warehouse_url())
+    folder = config.state_dir() / "builds"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{parts.hostname}_{parts.port}_{parts.path.lstrip('/')}.json"
+
+
+def last_built_load_id() -> int | None:
+    marker = _build_marker()
+    return json.loads(marker.read_text())["newest_load_id"] if marker.exists() else -1
 
 
 def already_loaded_elsewhere(source, landing: Path, this_run: list[dict]) -> list[str]:
@@ -201,7 +218,9 @@ def demo() -> None:
         from ingestion.generator_forms import generate_followup_forms
 
         print(f"… genererar syntetiska uppföljningsformulär till {forms}", flush=True)
-        generate_followup_forms(forms, register_dir=target, seed=2024)
+        # every half-year up to the last one the register covers; its forms arrive after the last snapshot
+        periods = [f"{year}H{half}" for year in range(2022, 2026) for half in (1, 2)]
+        generate_followup_forms(forms, register_dir=target, periods=periods, seed=2024)
     report_dir = run_all(landing)
     print_summary(landing, report_dir)
     from ingestion.transform import dbt_docs

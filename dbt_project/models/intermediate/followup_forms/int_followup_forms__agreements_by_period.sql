@@ -48,7 +48,7 @@ final as (
         *,
         {{ agreement_in_force_during('start_date', 'end_date') }} as is_in_force_during_period,
         (
-            uppfoljning = 'halvar'
+            coalesce(uppfoljning = 'halvar', false)  -- no cadence stated: owes nothing
             and {{ agreement_in_force_during('start_date', 'end_date') }}
         ) as is_form_owed
     from joined
