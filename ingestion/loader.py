@@ -11,9 +11,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import psycopg
-from psycopg import sql
+if TYPE_CHECKING:  # psycopg is imported where used: source modules import Rows and DAG files parse fast
+    import psycopg
 
 
 @dataclass
@@ -55,6 +56,8 @@ def load_delivery(
     A delivery whose checksum is already in the audit is skipped, also when another loader
     commits it concurrently (the unique index decides).
     """
+    from psycopg import sql
+
     counts = {table: rows.count for table, rows in tables.items()} | (extra_counts or {})
     n_rows = sum(rows.count for rows in tables.values())
     with conn.transaction():

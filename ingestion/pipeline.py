@@ -2,7 +2,8 @@
 
 These functions are what the Airflow tasks call; they take and return plain JSON-able values so
 that Airflow can pass them between tasks. A source plugs in by providing a module with
-``SOURCE``, ``LABEL``, ``DELIVERY_PATTERN``, ``RAW_TABLES`` and ``validate(delivery)``.
+``SOURCE``, ``LABEL``, ``DELIVERY_PATTERN``, ``validate(delivery)`` (returning an object with
+``name``, ``snapshot_date`` and ``problems``) and ``raw_tables(parsed)`` (raw table → ``loader.Rows``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from types import ModuleType
 
 from ingestion import config, register, warehouse
 from ingestion.deliveries import find_deliveries, quarantine, read_delivery
-from ingestion.loader import already_loaded, frame_rows, load_delivery
+from ingestion.loader import already_loaded, load_delivery
 from ingestion.problems import render_report
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,7 @@ def process(source: str, path: str, run_id: str | None = None, url: str | None =
         outcome.problems = [str(p) for p in parsed.problems]
         log.warning("%s avvisad (%d fel), se %s", delivery.name, len(parsed.problems), report_path)
         return outcome.to_dict()
-    tables = {spec.RAW_TABLES[name]: frame_rows(frame, {"_snapshot_date": parsed.snapshot_date})
-              for name, frame in parsed.frames.items()}
+    tables = spec.raw_tables(parsed)
     with warehouse.connect(url) as conn:
         result = load_delivery(conn, source=source, delivery_name=delivery.name, checksum=delivery.checksum,
                                snapshot_date=parsed.snapshot_date, tables=tables, run_id=run_id)

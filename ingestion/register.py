@@ -18,6 +18,7 @@ from ingestion import reference
 from ingestion.csv_files import CsvError, decode, read_csv
 from ingestion.deliveries import Delivery, read_delivery
 from ingestion.gx_validation import ROW_COLUMN, validate_frames
+from ingestion.loader import Rows, frame_rows
 from ingestion.problems import Problem, quote
 
 if TYPE_CHECKING:  # pandas is imported where used: DAG files import this module and must parse fast
@@ -126,6 +127,12 @@ def validate(delivery: Delivery) -> ParsedDelivery:
         parsed.problems += cross_file_problems(stripped, parsed.snapshot_date)
     parsed.problems = sorted(set(parsed.problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
     return parsed
+
+
+def raw_tables(parsed: ParsedDelivery) -> dict[str, Rows]:
+    """The rows to COPY: each file into its raw table, with the snapshot date and line number."""
+    return {RAW_TABLES[name]: frame_rows(frame, {"_snapshot_date": parsed.snapshot_date})
+            for name, frame in parsed.frames.items()}
 
 
 def validate_delivery(path: Path) -> list[Problem]:
