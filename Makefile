@@ -70,9 +70,10 @@ test: db airflow-init
 	$(BIN)/ruff check ingestion dags tests benchmarks
 	$(BIN)/python -m pytest
 
-# Benchmark (not a test): parse + validate + load 600 follow-up workbooks.
+# Benchmarks (not tests): 600 follow-up workbooks; one survey wave of 5 000 respondents × 100 questions.
 bench: db
 	@$(BIN)/python benchmarks/bench_forms.py 600
+	@$(BIN)/python benchmarks/bench_survey.py 5000 100
 
 docs: db
 	@$(BIN)/python -m ingestion docs

@@ -13,14 +13,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from ingestion import config, register, warehouse
+from ingestion import config, register, survey, warehouse
 from ingestion.deliveries import find_deliveries, quarantine, read_delivery
 from ingestion.loader import already_loaded, load_delivery
 from ingestion.problems import render_report
 
 log = logging.getLogger(__name__)
 
-SOURCES: dict[str, ModuleType] = {register.SOURCE: register}
+SOURCES: dict[str, ModuleType] = {register.SOURCE: register, survey.SOURCE: survey}
 
 
 @dataclass

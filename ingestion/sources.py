@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion import register
+from ingestion import register, survey
 from ingestion.deliveries import file_checksum, find_deliveries, find_files, read_delivery
 
 
@@ -29,4 +29,6 @@ SOURCES: list[Source] = [
     Source(register.SOURCE, register.LABEL, lambda folder: find_deliveries(folder, register.DELIVERY_PATTERN),
            lambda path: read_delivery(path).checksum),
     Source("followup_forms", "uppföljningsformulär", _form_files, file_checksum),
+    Source(survey.SOURCE, survey.LABEL, lambda folder: find_deliveries(folder, survey.DELIVERY_PATTERN),
+           lambda path: read_delivery(path).checksum),
 ]

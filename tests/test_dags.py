@@ -34,9 +34,10 @@ def parse_dag_folder() -> dict:
 def test_dag_folder_imports_cleanly_and_light():
     result = parse_dag_folder()
     assert result["errors"] == {}
-    assert set(result["dags"]) == {"agreement_register", "followup_forms", "warehouse"}
+    assert set(result["dags"]) == {"agreement_register", "followup_forms", "survey", "warehouse"}
     assert result["tasks"]["agreement_register"] == ["find_new_deliveries", "publish", "validate_and_load"]
     assert result["tasks"]["followup_forms"] == ["find_new_files", "publish", "validate_and_load"]
+    assert result["tasks"]["survey"] == ["find_new_deliveries", "publish", "validate_and_load"]
     assert result["tasks"]["warehouse"] == ["dbt_build", "validate_marts"]
     # parse-time work would show up as these modules being imported by the DAG files
     assert result["heavy"] == []
@@ -53,6 +54,6 @@ def test_warehouse_dag_is_scheduled_on_every_raw_asset():
     assert type(condition).__name__ == "AssetAny"  # any raw table updated triggers a build
     assert {a.name for a in condition.objects} == {a.name for a in ALL_RAW_ASSETS}
     emitted = set()
-    for dag_id in ("agreement_register", "followup_forms"):
+    for dag_id in ("agreement_register", "followup_forms", "survey"):
         emitted |= {a.name for a in bag.dags[dag_id].get_task("publish").outlets}
     assert emitted == {a.name for a in ALL_RAW_ASSETS}
