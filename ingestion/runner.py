@@ -197,7 +197,8 @@ DEMO_DATABASE = "samverkan_demo"
 
 def demo() -> None:
     """Generate a national register (several snapshots and one bad delivery) and follow-up forms for
-    several years (both templates and formats, corrections, late, missing and bad ones); run everything.
+    several years (both templates and formats, corrections, late, missing and bad ones) and survey
+    exports (a municipal survey, an annual survey in three waves, a party survey); run everything.
 
     The demo gets a database of its own on the same server (``samverkan_demo``), so generated data
     never mixes with what ``make run`` loads into the warehouse.
@@ -221,6 +222,12 @@ def demo() -> None:
         # every half-year up to the last one the register covers; its forms arrive after the last snapshot
         periods = [f"{year}H{half}" for year in range(2022, 2026) for half in (1, 2)]
         generate_followup_forms(forms, register_dir=target, periods=periods, seed=2024)
+    surveys = landing / "survey"
+    if not surveys.exists():
+        from ingestion.generator_survey import generate_surveys
+
+        print(f"… genererar syntetiska enkätexporter till {surveys}", flush=True)
+        generate_surveys(surveys, register_dir=target, seed=2024)
     report_dir = run_all(landing)
     print_summary(landing, report_dir)
     from ingestion.transform import dbt_docs
