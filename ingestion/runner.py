@@ -163,6 +163,22 @@ def print_headlines() -> None:
               f"{changed} överenskommelser har ändrats, {removed} har tagits bort ur registret")
         if conn.execute("select to_regclass('marts.mart_followup_completeness') is not null").fetchone()[0]:
             _print_followup_headlines(conn)
+        if conn.execute("select to_regclass('marts.mart_survey_response') is not null").fetchone()[0]:
+            _print_survey_headlines(conn)
+
+
+def _print_survey_headlines(conn) -> None:
+    waves = conn.execute(
+        """select enkat_id, omgang, n_sent, n_net, n_answered, response_rate
+           from marts.mart_survey_response where level = 'wave' order by enkat_id, omgang""").fetchall()
+    if not waves:
+        return
+    print("\nEnkäter (svarsfrekvens = besvarade / utskickade utan felaktiga kontakter):")
+    for enkat_id, omgang, sent, net, answered, rate in waves:
+        print(f"  {enkat_id:<16} {omgang:<6} {sent:>5} utskick, {answered:>5} svar av {net:>5} "
+              f"({float(rate or 0):.0%})")
+    n_trend = conn.execute("select count(distinct comparable_question_key) from marts.mart_survey_trend").fetchone()[0]
+    print(f"  {n_trend} frågor kan jämföras över omgångar (marts.mart_survey_trend)")
 
 
 def _print_followup_headlines(conn) -> None:
