@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ingestion import reference
 from ingestion.csv_files import CsvError, decode, read_csv
 from ingestion.deliveries import Delivery, read_delivery
+from ingestion.frames import parse_iso_date, records, stripped
 from ingestion.gx_validation import ROW_COLUMN, validate_frames
 from ingestion.loader import Rows, frame_rows
 from ingestion.problems import Problem, quote
@@ -122,9 +123,9 @@ def validate(delivery: Delivery) -> ParsedDelivery:
     """Parse and check every contract rule; ``parsed.problems`` lists all problems found."""
     parsed = parse(delivery)
     if len(parsed.frames) == len(COLUMNS):
-        stripped = {name: _stripped(frame) for name, frame in parsed.frames.items()}
-        parsed.problems += validate_frames(SUITES, stripped)
-        parsed.problems += cross_file_problems(stripped, parsed.snapshot_date)
+        clean = {name: stripped(frame) for name, frame in parsed.frames.items()}
+        parsed.problems += validate_frames(SUITES, clean)
+        parsed.problems += cross_file_problems(clean, parsed.snapshot_date)
     parsed.problems = sorted(set(parsed.problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
     return parsed
 
@@ -139,40 +140,17 @@ def validate_delivery(path: Path) -> list[Problem]:
     return validate(read_delivery(path)).problems
 
 
-def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if column != ROW_COLUMN:
-            out[column] = out[column].map(lambda v: v.strip() if isinstance(v, str) else v)
-    return out
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with ``None`` for missing values (pandas may hand back NaN)."""
-    return [{k: (None if not isinstance(v, str | int) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def cross_file_problems(frames: dict[str, pd.DataFrame], snapshot: date | None) -> list[Problem]:
     """Rules that need more than one row or file, or the official code lists."""
     problems: list[Problem] = []
-    agreements = _records(frames[AGREEMENTS])
+    agreements = records(frames[AGREEMENTS])
     ids = {a["overenskommelse_id"] for a in agreements if a["overenskommelse_id"]}
     municipalities = reference.municipality_codes()
     counties = reference.county_codes()
 
     # Every id referenced in the three child files exists in overenskommelser.csv.
     for file_name in (MUNICIPALITIES, PARTIES, TARGET_GROUPS):
-        for row in _records(frames[file_name]):
+        for row in records(frames[file_name]):
             ref = row["overenskommelse_id"]
             if ref and ref not in ids:
                 problems.append(Problem(file_name, row[ROW_COLUMN], "overenskommelse_id",
@@ -181,7 +159,7 @@ def cross_file_problems(frames: dict[str, pd.DataFrame], snapshot: date | None) 
 
     # Every kommunkod is a valid municipality (a lost leading zero is restored first).
     coverage: dict[str, set[str]] = {}
-    for row in _records(frames[MUNICIPALITIES]):
+    for row in records(frames[MUNICIPALITIES]):
         code = row["kommunkod"]
         if code is None:
             continue
@@ -214,16 +192,16 @@ def cross_file_problems(frames: dict[str, pd.DataFrame], snapshot: date | None) 
                     f"giltig(a) kommun(er) i {MUNICIPALITIES} (regel: en {level} överenskommelse som är "
                     f"tecknad eller reviderad ska täcka minst {needed})"))
         for column in DATE_COLUMNS:
-            if a[column] is not None and _parse_date(a[column]) is None and re.fullmatch(
+            if a[column] is not None and parse_iso_date(a[column]) is None and re.fullmatch(
                     r"\d{4}-\d{2}-\d{2}", a[column]):
                 problems.append(Problem(AGREEMENTS, line, column,
                     f"{quote(a[column])} är inget giltigt datum (regel: datum skrivs ÅÅÅÅ-MM-DD)"))
-        start, end = _parse_date(a["giltig_from"]), _parse_date(a["giltig_tom"])
+        start, end = parse_iso_date(a["giltig_from"]), parse_iso_date(a["giltig_tom"])
         if start and end and end < start:
             problems.append(Problem(AGREEMENTS, line, "giltig_tom",
                 f"giltig_tom {quote(a['giltig_tom'])} är före giltig_from {quote(a['giltig_from'])} "
                 "(regel: giltig_tom får inte vara före giltig_from)"))
-        signed = _parse_date(a["tecknad_datum"])
+        signed = parse_iso_date(a["tecknad_datum"])
         if signed and snapshot and signed > snapshot:
             problems.append(Problem(AGREEMENTS, line, "tecknad_datum",
                 f"tecknad_datum {quote(a['tecknad_datum'])} är efter ögonblicksbildens datum {snapshot} "

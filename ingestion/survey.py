@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from ingestion import reference
 from ingestion.csv_files import CsvError, decode, read_csv
 from ingestion.deliveries import Delivery, read_delivery
+from ingestion.frames import parse_iso_date, records, stripped
 from ingestion.gx_validation import ROW_COLUMN, validate_frames
 from ingestion.loader import Rows, frame_rows
 from ingestion.problems import Problem, quote
@@ -212,18 +213,18 @@ def _header_problems(file_name: str, header: list[str], expected: list[str]) -> 
 def validate(delivery: Delivery) -> ParsedSurvey:
     """Parse and check every contract rule; ``parsed.problems`` lists all problems found."""
     parsed = parse(delivery)
-    stripped = {name: _stripped(frame, COLUMNS[name]) for name, frame in parsed.frames.items()}
-    parsed.problems += validate_frames(SUITES, stripped)
-    parsed.problems += wave_problems(stripped, delivery.name)
-    if QUESTIONS in stripped and SCALES in stripped:
-        problems, parsed.answer_columns = codebook(stripped[QUESTIONS], stripped[SCALES])
+    clean = {name: stripped(frame, COLUMNS[name]) for name, frame in parsed.frames.items()}
+    parsed.problems += validate_frames(SUITES, clean)
+    parsed.problems += wave_problems(clean, delivery.name)
+    if QUESTIONS in clean and SCALES in clean:
+        problems, parsed.answer_columns = codebook(clean[QUESTIONS], clean[SCALES])
         parsed.problems += problems
         if ANSWERS in parsed.frames:
-            parsed.problems += answer_column_problems(parsed.frames[ANSWERS], stripped[QUESTIONS],
-                                                      stripped[SCALES], parsed.answer_columns)
+            parsed.problems += answer_column_problems(parsed.frames[ANSWERS], clean[QUESTIONS],
+                                                      clean[SCALES], parsed.answer_columns)
             parsed.problems += answer_value_problems(parsed.frames[ANSWERS], parsed.answer_columns,
-                                                     scale_codes(stripped[SCALES]))
-    parsed.problems += respondent_problems(stripped)
+                                                     scale_codes(clean[SCALES]))
+    parsed.problems += respondent_problems(clean)
     parsed.problems = sorted(set(parsed.problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
     return parsed
 
@@ -282,31 +283,6 @@ def _empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([], columns=[ROW_COLUMN, *columns], dtype=object)
 
 
-def _stripped(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The contract's columns with surrounding blanks removed (svar.csv: only its fixed columns)."""
-    import pandas as pd
-
-    out = frame[[ROW_COLUMN, *columns]].copy()
-    for column in columns:  # a list, not Series.map: map would turn None into NaN
-        out[column] = pd.Series([v.strip() if isinstance(v, str) else None for v in out[column]],
-                                index=out.index, dtype=object)
-    return out
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if not isinstance(v, str | int) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def wave_problems(frames: dict[str, pd.DataFrame], delivery_name: str) -> list[Problem]:
     """enkat.csv: exactly one row, its enkat_id and dates consistent with the delivery's name."""
     frame = frames.get(WAVE)
@@ -315,7 +291,7 @@ def wave_problems(frames: dict[str, pd.DataFrame], delivery_name: str) -> list[P
     if len(frame) != 1:
         return [Problem(WAVE, None, None,
                         f"filen har {len(frame)} rader (regel: enkat.csv ska ha exakt en rad som beskriver omgången)")]
-    wave = _records(frame)[0]
+    wave = records(frame)[0]
     line = wave[ROW_COLUMN]
     problems: list[Problem] = []
     parts = name_parts(delivery_name)
@@ -323,7 +299,7 @@ def wave_problems(frames: dict[str, pd.DataFrame], delivery_name: str) -> list[P
         problems.append(Problem(WAVE, line, "enkat_id",
             f"enkat_id {quote(wave['enkat_id'])} stämmer inte med leveransens namn {delivery_name} "
             f"(regel: leveransen ska heta <enkat_id>_ÅÅÅÅ-MM-DD, här väntades enkat_id {quote(parts[0])})"))
-    opened, closed = _parse_date(wave["oppnad"]), _parse_date(wave["stangd"])
+    opened, closed = parse_iso_date(wave["oppnad"]), parse_iso_date(wave["stangd"])
     for column, parsed_date in (("oppnad", opened), ("stangd", closed)):
         if wave[column] is not None and parsed_date is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", wave[column]):
             problems.append(Problem(WAVE, line, column,
@@ -355,7 +331,7 @@ def codebook(questions: pd.DataFrame, scales: pd.DataFrame) -> tuple[list[Proble
     """
     codes = scale_codes(scales)
     problems: list[Problem] = []
-    rows = _records(questions)
+    rows = records(questions)
     types: dict[str, set[str]] = {}
     for q in rows:
         if q["fraga_id"] is not None and q["typ"] is not None:
@@ -462,7 +438,7 @@ def answer_column_problems(frame: pd.DataFrame, questions: pd.DataFrame, scales:
     """
     problems: list[Problem] = []
     fixed = set(COLUMNS[ANSWERS])
-    rows = _records(questions)
+    rows = records(questions)
     known_scales = set(scale_codes(scales))
     # flerval without a (known) scale: options are accepted by their numeric suffix
     open_multi = {q["fraga_id"]: q for q in rows if q["typ"] == "flerval" and q["fraga_id"] is not None
