@@ -1,7 +1,7 @@
 """Removing personal names from free text before it can reach analyst-facing tables.
 
 Forms ask for roles ("Af enhetschef; kommunens arbetsmarknadschef"), but people write names
-anyway, usually next to a role: "enhetschef Anna Berg", "Karl Svensson (Af)", "Kontakt: Eva Ek".
+anyway, usually next to a role: "enhetschef Testa Berg", "Karl Testsson (Af)", "Kontakt: Eva Exempel".
 No name list is needed for the usual leak: two or more capitalised words in a row that are not
 sentence-initial ordinary words, organisations or places. Such runs are replaced by ``[namn]``.
 Raw keeps the text as delivered (raw is not readable by analysts); dbt only passes on the

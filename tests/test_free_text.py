@@ -12,10 +12,10 @@ from ingestion.free_text import strip_names
     [
         ("Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare",
          "Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare"),
-        ("Af enhetschef Anna Berg; kommunens arbetsmarknadschef Karl-Erik Svensson",
+        ("Af enhetschef Testa Berg; kommunens arbetsmarknadschef Karl-Erik Testsson",
          "Af enhetschef [namn]; kommunens arbetsmarknadschef [namn]"),
-        ("Kontakt: Eva Ek (Af Södertälje)", "Kontakt: [namn] (Af Södertälje)"),
-        ("Möte med Per Olof Andersson i mars", "Möte med [namn] i mars"),
+        ("Kontakt: Eva Exempel (Af Södertälje)", "Kontakt: [namn] (Af Södertälje)"),
+        ("Möte med Per Olof Fiktivsson i mars", "Möte med [namn] i mars"),
         ("Region Stockholm och Täby kommun", "Region Stockholm och Täby kommun"),
         ("Vallentuna Täby Danderyd samverkar", "Vallentuna Täby Danderyd samverkar"),
         ("Upplands Väsby", "Upplands Väsby"),
