@@ -12,22 +12,6 @@
 {%- endmacro %}
 
 {#
-    The agreement (columns status, giltig_from, tecknad_datum, giltig_tom of the row in
-    scope) is in force at some time during [start_date, end_date]: the interval version of
-    the one "in force" rule of int_agreement_register__agreements_by_snapshot. Signed or
-    revised, and validity [coalesce(giltig_from, tecknad_datum), giltig_tom] overlaps the
-    interval; an unknown start counts as started, an unknown end as until further notice.
-#}
-{% macro agreement_in_force_during(start_date, end_date) -%}
-    (
-        status in ('tecknad', 'reviderad')
-        and (coalesce(giltig_from, tecknad_datum) is null
-             or coalesce(giltig_from, tecknad_datum) <= {{ end_date }})
-        and (giltig_tom is null or giltig_tom >= {{ start_date }})
-    )
-{%- endmacro %}
-
-{#
     The day the follow-up models treat as "today" (which periods have ended): the var
     followup_as_of_date when set (tests, reruns of a past state), else current_date.
 #}

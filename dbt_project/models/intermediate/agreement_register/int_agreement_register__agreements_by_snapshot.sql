@@ -17,12 +17,7 @@ in_force as (
     select
         *,
         coalesce(giltig_from, tecknad_datum) as effective_start_date,
-        (
-            status in ('tecknad', 'reviderad')
-            and (coalesce(giltig_from, tecknad_datum) is null
-                 or coalesce(giltig_from, tecknad_datum) <= snapshot_date)
-            and (giltig_tom is null or giltig_tom >= snapshot_date)
-        ) as is_in_force
+        {{ agreement_in_force_during('snapshot_date', 'snapshot_date') }} as is_in_force
     from agreements
 
 ),
