@@ -11,50 +11,40 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from ingestion import config, forms_pipeline, warehouse
+from ingestion import forms_pipeline, warehouse
 from ingestion.generator_forms import generate_workbooks_for_benchmark
 
 
 def main(n: int = 600) -> None:
-    server = config.warehouse_url()
-    name = f"samverkan_bench_{uuid.uuid4().hex[:8]}"
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    warehouse.bootstrap(url)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            landing = Path(tmp) / "landing"
-            paths = generate_workbooks_for_benchmark(landing / "followup_forms", n=n, seed=1)
-            with psycopg.connect(url) as conn:  # the agreements the workbooks name must be in the register
-                from ingestion.followup_forms import read_file
+    with warehouse.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
+        landing = Path(tmp) / "landing"
+        paths = generate_workbooks_for_benchmark(landing / "followup_forms", n=n, seed=1)
+        with psycopg.connect(url) as conn:  # the agreements the workbooks name must be in the register
+            from ingestion.followup_forms import read_file
 
-                now = datetime.now(UTC)
-                ids = sorted({f.overenskommelse_id for p in paths for f in read_file(p, now)[0]})
-                with conn.transaction():
-                    load_id = conn.execute(
-                        "insert into meta.load_audit (source, delivery_name, checksum, row_counts, n_rows, status)"
-                        " values ('agreement_register', 'bench', 'bench', '{}', 0, 'loaded') returning load_id"
-                    ).fetchone()[0]
-                    with conn.cursor().copy("copy raw.register_overenskommelser (_load_id, _snapshot_date,"
-                                            " _source_row, overenskommelse_id) from stdin") as copy:
-                        for i, agreement in enumerate(ids):
-                            copy.write_row([load_id, "2025-06-30", i + 2, agreement])
-            start = time.perf_counter()
-            outcomes = forms_pipeline.ingest(landing, run_id="bench", url=url)
-            elapsed = time.perf_counter() - start
-            loaded = sum(o["forms_loaded"] for o in outcomes)
-            rejected = sum(1 for o in outcomes if o["status"] == "rejected")
-            print(f"{len(paths)} workbooks: {loaded} forms loaded, {rejected} rejected, "
-                  f"{elapsed:.1f} s for read + validate + load ({len(paths) / elapsed:.0f} workbooks/s)")
-    finally:
-        with psycopg.connect(urlunsplit(urlsplit(server)._replace(path="/postgres")), autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+            now = datetime.now(UTC)
+            ids = sorted({f.overenskommelse_id for p in paths for f in read_file(p, now)[0]})
+            with conn.transaction():
+                load_id = conn.execute(
+                    "insert into meta.load_audit (source, delivery_name, checksum, row_counts, n_rows, status)"
+                    " values ('agreement_register', 'bench', 'bench', '{}', 0, 'loaded') returning load_id"
+                ).fetchone()[0]
+                with conn.cursor().copy("copy raw.register_overenskommelser (_load_id, _snapshot_date,"
+                                        " _source_row, overenskommelse_id) from stdin") as copy:
+                    for i, agreement in enumerate(ids):
+                        copy.write_row([load_id, "2025-06-30", i + 2, agreement])
+        start = time.perf_counter()
+        outcomes = forms_pipeline.ingest(landing, run_id="bench", url=url)
+        elapsed = time.perf_counter() - start
+        loaded = sum(o["forms_loaded"] for o in outcomes)
+        rejected = sum(1 for o in outcomes if o["status"] == "rejected")
+        print(f"{len(paths)} workbooks: {loaded} forms loaded, {rejected} rejected, "
+              f"{elapsed:.1f} s for read + validate + load ({len(paths) / elapsed:.0f} workbooks/s)")
 
 
 if __name__ == "__main__":

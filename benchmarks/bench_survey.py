@@ -9,40 +9,29 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from ingestion import config, pipeline, warehouse
+from ingestion import pipeline, warehouse
 from ingestion.generator_survey import generate_large_survey
 
 
 def main(respondents: int = 5000, questions: int = 100) -> None:
-    server = config.warehouse_url()
-    name = f"samverkan_bench_{uuid.uuid4().hex[:8]}"
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    warehouse.bootstrap(url)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            delivery = generate_large_survey(Path(tmp) / "survey", n_respondents=respondents,
-                                             n_questions=questions, seed=1)
-            pipeline.SOURCES["survey"].validate  # noqa: B018  (imports done before timing)
-            import great_expectations  # noqa: F401
-            import pandas  # noqa: F401
+    with warehouse.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
+        delivery = generate_large_survey(Path(tmp) / "survey", n_respondents=respondents,
+                                         n_questions=questions, seed=1)
+        import great_expectations  # noqa: F401
+        import pandas  # noqa: F401
 
-            start = time.perf_counter()
-            outcome = pipeline.process("survey", str(delivery), run_id="bench", url=url)
-            elapsed = time.perf_counter() - start
-            with psycopg.connect(url) as conn:
-                cells = conn.execute("select count(*) from raw.survey_answers").fetchone()[0]
-            print(f"survey {respondents} respondents × {questions} questions: {outcome['status']}, "
-                  f"{outcome['n_rows']} rows ({cells} answer cells) in {elapsed:.1f} s "
-                  f"({outcome['n_rows'] / elapsed:,.0f} rows/s)")
-    finally:
-        with psycopg.connect(urlunsplit(urlsplit(server)._replace(path="/postgres")), autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+        start = time.perf_counter()
+        outcome = pipeline.process("survey", str(delivery), run_id="bench", url=url)
+        elapsed = time.perf_counter() - start
+        with psycopg.connect(url) as conn:
+            cells = conn.execute("select count(*) from raw.survey_answers").fetchone()[0]
+        print(f"survey {respondents} respondents × {questions} questions: {outcome['status']}, "
+              f"{outcome['n_rows']} rows ({cells} answer cells) in {elapsed:.1f} s "
+              f"({outcome['n_rows'] / elapsed:,.0f} rows/s)")
 
 
 if __name__ == "__main__":

@@ -219,11 +219,9 @@ def demo() -> None:
     The demo gets a database of its own on the same server (``samverkan_demo``), so generated data
     never mixes with what ``make run`` loads into the warehouse.
     """
-    from urllib.parse import urlsplit, urlunsplit
-
     from ingestion.generator import generate_register
 
-    os.environ["WAREHOUSE_URL"] = urlunsplit(urlsplit(config.warehouse_url())._replace(path=f"/{DEMO_DATABASE}"))
+    os.environ["WAREHOUSE_URL"] = warehouse.with_database(config.warehouse_url(), DEMO_DATABASE)
     warehouse.bootstrap()
     landing = config.state_dir() / "demo" / "landing"
     target = landing / "agreement_register"

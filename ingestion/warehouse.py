@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,12 +18,33 @@ def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
     return psycopg.connect(url or config.warehouse_url(), **kwargs)
 
 
+def with_database(url: str, name: str) -> str:
+    """The same server and user as ``url``, another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def drop_database(url: str) -> None:
+    """Drop the database named in ``url`` (sessions on it are ended), if it exists."""
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(urlsplit(url).path.lstrip("/"))))
+
+
+@contextmanager
+def scratch_database(prefix: str = "samverkan_scratch") -> Iterator[str]:
+    """A new bootstrapped database on the warehouse's server, dropped afterwards (tests, benchmarks)."""
+    url = with_database(config.warehouse_url(), f"{prefix}_{uuid.uuid4().hex[:10]}")
+    bootstrap(url)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
 def ensure_database(url: str) -> None:
     """Create the database named in ``url`` if the server does not have it yet."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "postgres"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    name = urlsplit(url).path.lstrip("/") or "postgres"
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 

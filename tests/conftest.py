@@ -11,7 +11,6 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -38,10 +37,6 @@ def server_url() -> str:
     return _server_url()
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="session")
 def test_db_factory(server_url):
     """Create fresh bootstrapped databases; all are dropped at the end of the session."""
@@ -49,15 +44,14 @@ def test_db_factory(server_url):
 
     def make() -> str:
         name = f"samverkan_test_{uuid.uuid4().hex[:10]}"
-        url = _with_database(server_url, name)
+        url = warehouse.with_database(server_url, name)
         warehouse.bootstrap(url)
         created.append(name)
         return url
 
     yield make
-    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
-        for name in created:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+    for name in created:
+        warehouse.drop_database(warehouse.with_database(server_url, name))
 
 
 @pytest.fixture
