@@ -88,11 +88,10 @@ def _load_file(conn, path: Path, checksum: str, forms: list, file_problems: list
     outcome["forms_rejected"] = len(bad)
     if problems:
         outcome["problems"] = [str(p) for p in problems]
-        report = render_report(path.name, LABEL, problems)
-        if good and not file_problems:
-            report = (f"{len(good)} formulär i filen lästes in; {len(bad)} avvisades och måste skickas igen "
-                      "när felen är rättade.\n\n" + report.replace("har avvisats och inget av den har lästs in.",
-                                                                  "har delvis avvisats."))
+        partly = bool(good) and not file_problems
+        report = render_report(path.name, LABEL, problems, loaded_forms=len(good) if partly else 0,
+                               rejected_forms=len(bad))
+        if partly:
             outcome["report"] = str(quarantine(path, report, config.quarantine_dir() / SOURCE, "copy"))
         else:
             outcome["report"] = str(quarantine(path, report, config.quarantine_dir() / SOURCE,

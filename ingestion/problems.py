@@ -40,12 +40,23 @@ def quote(value: object) -> str:
     return f"\u201d{value}\u201d"
 
 
-def render_report(delivery_name: str, source_label: str, problems: list[Problem]) -> str:
-    lines = [
-        f"Leveransen {delivery_name} ({source_label}) har avvisats och inget av den har lästs in.",
-        f"{len(problems)} fel hittades. Rätta dem och skicka hela leveransen igen.",
-        "Radnumren räknas som i filen: rubrikraden är rad 1.",
-        "",
-    ]
+def render_report(delivery_name: str, source_label: str, problems: list[Problem],
+                  loaded_forms: int = 0, rejected_forms: int = 0) -> str:
+    """The report sent back with a rejected delivery. A bulk export whose good forms were loaded
+    (``loaded_forms``) is only partly rejected: the sender must resend the rejected forms only."""
+    if loaded_forms:
+        lines = [
+            f"{loaded_forms} formulär i filen lästes in; {rejected_forms} avvisades och måste skickas igen "
+            "när felen är rättade.",
+            "",
+            f"Leveransen {delivery_name} ({source_label}) har delvis avvisats.",
+            f"{len(problems)} fel hittades. Rätta dem och skicka de avvisade formulären igen.",
+        ]
+    else:
+        lines = [
+            f"Leveransen {delivery_name} ({source_label}) har avvisats och inget av den har lästs in.",
+            f"{len(problems)} fel hittades. Rätta dem och skicka hela leveransen igen.",
+        ]
+    lines += ["Radnumren räknas som i filen: rubrikraden är rad 1.", ""]
     lines += [f"- {p}" for p in sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or ""))]
     return "\n".join(lines) + "\n"

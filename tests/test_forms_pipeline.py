@@ -138,3 +138,19 @@ def test_a_corrected_workbook_replaces_the_current_version(built_forms, tmp_path
     original = fetch(built_forms, "select sum(n_participants) from marts.fct_followup_participants where form_id = %s",
                      form_ids["stockholm_2024H1.xlsx"])
     assert participants[0][0] == original[0][0] + 1
+
+
+def test_an_export_with_one_bad_form_loads_the_others(db_url, forms_landing, quarantine, tmp_path):
+    pipeline.ingest("agreement_register", forms_landing)
+    good = (FORMS / "uppfoljning_export_20240903T0800.csv").read_bytes()
+    bad_lines = (FORMS / "invalid" / "uppfoljning_export_20240904T1000.csv").read_bytes().split(b"\r\n", 1)[1]
+    mixed = tmp_path / "mixed" / "followup_forms" / "uppfoljning_export_20240905T0800.csv"
+    mixed.parent.mkdir(parents=True)
+    mixed.write_bytes(good.rstrip(b"\r\n") + b"\r\n" + bad_lines)
+    [outcome] = forms_pipeline.ingest(tmp_path / "mixed")
+    assert (outcome["status"], outcome["forms_loaded"], outcome["forms_rejected"]) == ("loaded", 4, 1)
+    report = Path(outcome["report"]).read_text(encoding="utf-8")
+    assert report.startswith("4 formulär i filen lästes in; 1 avvisades")
+    assert "har delvis avvisats" in report and "F-12001" in report and "budget" in report
+    assert fetch(db_url, "select count(*) from raw.followup_forms where form_id = 'F-12001'") == [(0,)]
+    assert fetch(db_url, "select count(*) from raw.followup_forms") == [(4,)]
