@@ -1,0 +1,99 @@
+"""The keyed pseudonym that replaces every personnummer before anything reaches the database.
+
+``person_id`` = keyed BLAKE2b (a MAC, 128 bits) of the 12-digit personnummer: the same person gets the
+same pseudonym in every extract, and without the key nobody can get the number back (there are only
+some 10^9 personnummer, so a plain hash could be reversed by trying them all: the key is what
+protects them). The key is a secret kept outside the repository:
+
+1. ``REGISTRY_PSEUDONYM_KEY`` — the key itself (at least 32 characters; hex is fine),
+2. ``REGISTRY_PSEUDONYM_KEY_FILE`` — a file holding it (e.g. a mounted secret),
+3. the Airflow connection ``registry_pseudonym`` (its password field), when running in Airflow.
+
+``make demo`` and ``make run`` create a local key in the project's state folder if none is set
+(:func:`ensure_local_key`). A lost key means new pseudonyms: the months already loaded could no
+longer be linked to new ones, so the loader refuses a key other than the one the warehouse was
+first loaded with (it keeps a fingerprint of the key, never the key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from ingestion import config
+
+KEY_ENV = "REGISTRY_PSEUDONYM_KEY"
+KEY_FILE_ENV = "REGISTRY_PSEUDONYM_KEY_FILE"
+AIRFLOW_CONNECTION = "registry_pseudonym"
+MIN_KEY_LENGTH = 32
+
+
+class MissingKeyError(RuntimeError):
+    """No pseudonymisation key is configured: the registry extracts must not be loaded."""
+
+
+def _from_airflow() -> str | None:
+    try:
+        from airflow.sdk import Connection
+    except ImportError:
+        return None
+    try:
+        return Connection.get(AIRFLOW_CONNECTION).password or None
+    except Exception:  # not in a task, or no such connection
+        return None
+
+
+def load_key() -> bytes:
+    """The secret key, from the environment, a key file or Airflow; else a plain-words refusal."""
+    value = os.environ.get(KEY_ENV)
+    source = KEY_ENV
+    if not value and os.environ.get(KEY_FILE_ENV):
+        path = Path(os.environ[KEY_FILE_ENV])
+        if not path.is_file():
+            raise MissingKeyError(f"{KEY_FILE_ENV} pekar på en fil som inte finns ({path}).")
+        value, source = path.read_text(encoding="utf-8").strip(), KEY_FILE_ENV
+    if not value:
+        value, source = _from_airflow(), f"Airflow-anslutningen {AIRFLOW_CONNECTION}"
+    if not value:
+        raise MissingKeyError(
+            "Ingen nyckel för pseudonymisering av personnummer är satt, så registerutdragen läses inte in "
+            "(personnummer får aldrig nå databasen). Sätt miljövariabeln "
+            f"{KEY_ENV} (minst {MIN_KEY_LENGTH} tecken) eller {KEY_FILE_ENV} (en fil med nyckeln), "
+            f"eller lösenordet i Airflow-anslutningen {AIRFLOW_CONNECTION}. Lokalt skapar `make demo` och "
+            "`make run` en nyckel åt dig."
+        )
+    if len(value) < MIN_KEY_LENGTH:
+        raise MissingKeyError(f"Nyckeln i {source} är för kort: minst {MIN_KEY_LENGTH} tecken behövs.")
+    return hashlib.blake2b(value.encode("utf-8"), digest_size=64, person=b"samverkan-key").digest()
+
+
+def fingerprint(key: bytes) -> str:
+    """Identifies a key without revealing it (a MAC of a constant), kept in ``meta.pseudonym_key``."""
+    return hashlib.blake2b(b"fingerprint", key=key, digest_size=8).hexdigest()
+
+
+def pseudonymise(pnr12: bytes, key: bytes) -> str:
+    """The pseudonym of a normalised personnummer (12 ASCII digits), as 32 hex digits (a uuid)."""
+    return hashlib.blake2b(pnr12, key=key, digest_size=16).hexdigest()
+
+
+def local_key_file() -> Path:
+    return config.state_dir() / "secrets" / "registry_pseudonym.key"
+
+
+def ensure_local_key() -> Path | None:
+    """For local runs (``make demo``/``make run``): use a key file in the state folder, creating one
+    the first time, unless a key is configured already. Returns the file when it is used."""
+    if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
+        return None
+    path = local_key_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    os.environ[KEY_FILE_ENV] = str(path)
+    return path

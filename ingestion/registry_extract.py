@@ -1,0 +1,388 @@
+"""Job-seeker extracts (``sokande_YYYYMM.txt[.gz]``): read, validate and pseudonymise as a stream.
+
+A month holds 400 000–700 000 rows, so the file is never held in memory: it is read in blocks of a
+few megabytes, each block is checked column by column with numpy (every rule of the contract,
+for all rows of the block at once), and the good rows leave as COPY input in which the
+personnummer has been replaced by its keyed pseudonym (:mod:`ingestion.pseudonym`). Memory is
+bounded by the block size whatever the file size, and the database (on the other core) parses one
+block while the next is validated.
+
+A bad row is described by line, column and reason only: no value of the personnummer column is
+ever put into a message.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from ingestion import pseudonym
+
+FILE_PATTERN = re.compile(r"^sokande_(\d{6})\.txt(\.gz)?$")
+HEADER = ("PNR", "MANAD", "KOMMUNKOD", "KON", "FODELSEAR", "FODELSEREGION", "SOKANDEKATEGORI", "ETABLERING",
+          "FUNKTIONSNEDSATTNING", "EKONOMISKT_BISTAND", "INSKRIVNINGSDATUM", "AVAKTUALISERINGSDATUM",
+          "AVAKTUALISERINGSORSAK", "PROJEKTKOD")
+# The COPY input: line, pseudonym, then the delivered columns from KOMMUNKOD on (PNR and MANAD are
+# dropped: MANAD is the partition's month, a column default of the month's table).
+COPY_COLUMNS = ("_source_row", "person_id", "kommunkod", "kon", "fodelsear", "fodelseregion", "sokandekategori",
+                "etablering", "funktionsnedsattning", "ekonomiskt_bistand", "inskrivningsdatum",
+                "avaktualiseringsdatum", "avaktualiseringsorsak", "projektkod")
+BLOCK_SIZE = 4 << 20
+MAX_KEPT_REJECTS = 10_000  # details kept for the report; beyond that only the counts per reason
+TOLERANCE = 0.001  # up to 0.1 % bad rows: set aside, the rest loads
+
+PNR, MANAD, KOMMUNKOD, KON, FODELSEAR, FODELSEREGION, KATEGORI, ETABLERING, FUNKTION, BISTAND, INSKRIVEN, \
+    AVAKT_DATUM, AVAKT_ORSAK, PROJEKTKOD = range(14)
+
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_POWERS = 10 ** np.arange(8, -1, -1)
+_update = hashlib.blake2b.update
+_digest = hashlib.blake2b.digest
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_DIGIT = np.zeros(256, bool)
+_DIGIT[48:58] = True
+# Bytes a row may hold: printable characters and the line break; no quote (the COPY input is CSV)
+_ALLOWED = np.zeros(256, bool)
+_ALLOWED[32:127] = True
+_ALLOWED[160:256] = True
+_ALLOWED[[10, 13]] = True
+_ALLOWED[ord('"')] = False
+
+
+class ExtractError(ValueError):
+    """The file as a whole breaks the contract (name, header, empty): nothing of it can be loaded."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    column: str | None
+    reason: str
+
+
+@dataclass
+class Stats:
+    """What the stream saw: good and bad rows, the rejects (details up to a limit)."""
+
+    n_rows: int = 0
+    n_good: int = 0
+    n_bad: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, reject: Reject) -> None:
+        self.reasons[reject.reason] = self.reasons.get(reject.reason, 0) + 1
+        if len(self.rejects) < MAX_KEPT_REJECTS:
+            self.rejects.append(reject)
+
+    @property
+    def within_tolerance(self) -> bool:
+        return self.n_bad <= TOLERANCE * self.n_rows
+
+
+@dataclass(frozen=True)
+class CodeLists:
+    categories: frozenset[str]
+    reasons: frozenset[str]
+
+
+def month_of(path: Path) -> str:
+    match = FILE_PATTERN.match(path.name)
+    if not match:
+        raise ExtractError(f"Filnamnet {path.name} följer inte mönstret sokande_ÅÅÅÅMM.txt (eller .txt.gz).")
+    month = match.group(1)
+    if not 1 <= int(month[4:]) <= 12:
+        raise ExtractError(f"Filnamnet {path.name} har ingen giltig månad.")
+    return month
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+def blocks(path: Path, size: int = BLOCK_SIZE) -> Iterator[bytes]:
+    """The file (decompressed) in blocks that end at a line break; the header line is the first block."""
+    with _open(path) as f:
+        rest = b""
+        while True:
+            data = f.read(size)
+            if not data:
+                if rest:
+                    yield rest + b"\n"
+                return
+            data = rest + data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            yield data[: cut + 1]
+            rest = data[cut + 1:]
+
+
+def _split_header(first_block: bytes) -> tuple[bytes, bytes]:
+    end = first_block.find(b"\n")
+    return first_block[:end + 1], first_block[end + 1:]
+
+
+def check_header(line: bytes, name: str) -> None:
+    text = line.decode("cp1252", errors="replace").rstrip("\r\n").lstrip("\ufeff")
+    columns = tuple(c.strip() for c in text.split("|"))
+    if columns != HEADER:
+        missing = [c for c in HEADER if c not in columns]
+        extra = [c for c in columns if c not in HEADER]
+        detail = []
+        if missing:
+            detail.append("saknas: " + ", ".join(missing))
+        if extra:
+            detail.append("okända: " + ", ".join(extra))
+        if not detail:
+            detail.append("kolumnerna står i fel ordning")
+        raise ExtractError(f"{name}: rubrikraden följer inte kontraktet ({'; '.join(detail)}). "
+                           f"Förväntat: {'|'.join(HEADER)}.")
+
+
+class MonthValidator:
+    """Validates and pseudonymises the blocks of one month's file."""
+
+    def __init__(self, month: str, codes: CodeLists, municipalities: frozenset[str], key: bytes):
+        self.month = month
+        self.mac = hashlib.blake2b(key=key, digest_size=16)
+        self.year, self.month_number = int(month[:4]), int(month[4:])
+        self.month_start = int(month) * 100 + 1
+        self.month_end = int(month) * 100 + _days(self.year, self.month_number)
+        self.month_bytes = np.frombuffer(month.encode(), np.uint8)
+        self.municipality = np.zeros(10_000, bool)
+        self.municipality[[int(c) for c in municipalities]] = True
+        self.category = np.zeros(100, bool)
+        self.category[[int(c) for c in codes.categories if c.isdigit() and len(c) == 2]] = True
+        self.reason = np.zeros(100, bool)
+        self.reason[[int(c) for c in codes.reasons if c.isdigit() and len(c) == 2]] = True
+
+    def block(self, data: bytes, first_line: int, stats: Stats) -> bytes:
+        """COPY input (CSV, ``|``) for the good rows of ``data``; bad rows are counted in ``stats``."""
+        a = np.frombuffer(data, np.uint8)
+        newlines = np.flatnonzero(a == 10)
+        n = len(newlines)
+        starts = np.empty(n, np.int64)
+        starts[0] = 0
+        starts[1:] = newlines[:-1] + 1
+        ends = newlines - ((newlines > starts) & (a[np.maximum(newlines - 1, 0)] == 13))
+        lines = first_line + np.arange(n)
+        blank = ends == starts
+        stats.n_rows += int(n - blank.sum())
+
+        pipes = np.flatnonzero(a == 124)
+        n_pipes = np.diff(np.searchsorted(pipes, newlines), prepend=0)
+        shaped = (n_pipes == 13) & ~blank
+        odd_chars = np.unique(np.searchsorted(newlines, np.flatnonzero(~_ALLOWED[a])))
+        for i in np.flatnonzero(~shaped & ~blank):
+            stats.n_bad += 1
+            stats.add(Reject(int(lines[i]), None, f"raden har {n_pipes[i] + 1} kolumner, kontraktet har 14"))
+        p = pipes[np.repeat(shaped, n_pipes)].reshape(-1, 13)
+        rows = np.flatnonzero(shaped)
+        if len(rows) == 0:
+            return b""
+        fs = np.empty((len(rows), 14), np.int64)
+        fe = np.empty((len(rows), 14), np.int64)
+        fs[:, 0] = starts[rows]
+        fs[:, 1:] = p + 1
+        fe[:, :13] = p
+        fe[:, 13] = ends[rows]
+        length = fe - fs
+        last = len(a) - 1
+
+        def chars(col: int, width: int) -> np.ndarray:
+            return a[np.minimum(fs[:, col, None] + np.arange(width), last)]
+
+        def digits_of(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """(value, all digits) of a matrix of characters."""
+            d = c.astype(np.int64) - 48
+            ok = ((d >= 0) & (d <= 9)).all(axis=1)
+            value = np.zeros(len(d), np.int64)
+            for k in range(d.shape[1]):
+                value = value * 10 + d[:, k]
+            return value, ok
+
+        problems: list[tuple[np.ndarray, str | None, str]] = []
+        if len(odd_chars):
+            bad_lines = np.zeros(n, bool)
+            bad_lines[odd_chars[odd_chars < n]] = True
+            problems.append((bad_lines[rows], None, "raden innehåller citattecken eller styrtecken"))
+
+        # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date; the check digit
+        c = chars(PNR, 13)
+        dashed = (length[:, PNR] == 13) & (c[:, 8] == 45)
+        twelve = np.where(dashed[:, None], np.delete(c, 8, axis=1), c[:, :12])
+        _, all_digits = digits_of(twelve)
+        pnr_form = ((length[:, PNR] == 12) | dashed) & all_digits
+        digits = (twelve.astype(np.int64) - 48).clip(0, 9)
+        year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+        pnr_date = _valid_date(year, digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7])
+        tail = digits[:, 2:12].copy()
+        doubled = tail[:, 0::2] * 2
+        tail[:, 0::2] = doubled - 9 * (doubled > 9)
+        luhn = tail.sum(axis=1) % 10 == 0
+        problems.append((~pnr_form, "PNR", "personnumret har fel längd eller form (12 siffror, "
+                                           "eller 8 siffror, bindestreck och 4 siffror)"))
+        problems.append((pnr_form & ~pnr_date, "PNR", "personnumret innehåller inget verkligt datum"))
+        problems.append((pnr_form & pnr_date & ~luhn, "PNR", "personnumrets kontrollsiffra stämmer inte"))
+
+        same_month = (length[:, MANAD] == 6) & (chars(MANAD, 6) == self.month_bytes).all(axis=1)
+        problems.append((~same_month, "MANAD", f"MANAD är inte filens månad {self.month}"))
+
+        kommun_len = length[:, KOMMUNKOD]
+        c = chars(KOMMUNKOD, 4)
+        four, four_ok = digits_of(c)
+        three, three_ok = digits_of(c[:, :3])
+        kommun = np.where(kommun_len == 4, four, three)
+        kommun_ok = np.where(kommun_len == 4, four_ok, (kommun_len == 3) & three_ok)
+        kommun_ok &= self.municipality[np.where(kommun_ok, kommun, 0)]
+        problems.append((~kommun_ok, "KOMMUNKOD", "okänd kommunkod (inte en av landets 290 kommuner)"))
+
+        kon = chars(KON, 1)[:, 0]
+        problems.append((~((length[:, KON] == 1) & ((kon == 75) | (kon == 77))), "KON", "KON ska vara K eller M"))
+
+        born, born_digits = digits_of(chars(FODELSEAR, 4))
+        born_ok = (length[:, FODELSEAR] == 4) & born_digits & (born >= 1900) & (born <= self.year)
+        problems.append((~born_ok, "FODELSEAR", f"FODELSEAR ska vara ett årtal mellan 1900 och {self.year}"))
+
+        c = chars(FODELSEREGION, 2).astype(np.int64)
+        region_ok = (length[:, FODELSEREGION] == 2) & np.isin(c[:, 0] * 256 + c[:, 1], [0x5345, 0x4555, 0x5545])
+        problems.append((~region_ok, "FODELSEREGION", "FODELSEREGION ska vara SE, EU eller UE"))
+
+        problems.append((~self._code(length, chars, digits_of, KATEGORI, self.category), "SOKANDEKATEGORI",
+                         "okänd sökandekategori (finns inte i sokandekategorier.csv)"))
+        for col, name in ((ETABLERING, "ETABLERING"), (FUNKTION, "FUNKTIONSNEDSATTNING"),
+                          (BISTAND, "EKONOMISKT_BISTAND")):
+            flag = chars(col, 1)[:, 0]
+            ok = (length[:, col] == 0) | ((length[:, col] == 1) & ((flag == 74) | (flag == 78)))
+            problems.append((~ok, name, f"{name} ska vara J, N eller tom"))
+
+        registered, registered_ok = self._date(length, chars, digits_of, INSKRIVEN)
+        problems.append((~registered_ok, "INSKRIVNINGSDATUM",
+                         "INSKRIVNINGSDATUM saknas eller är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
+        problems.append((registered_ok & (registered > self.month_end), "INSKRIVNINGSDATUM",
+                         "INSKRIVNINGSDATUM ligger efter månadens slut"))
+        ended, ended_ok = self._date(length, chars, digits_of, AVAKT_DATUM)
+        has_end = length[:, AVAKT_DATUM] > 0
+        problems.append((has_end & ~ended_ok, "AVAKTUALISERINGSDATUM",
+                         "AVAKTUALISERINGSDATUM är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
+        problems.append((has_end & ended_ok & ((ended < self.month_start) | (ended > self.month_end)),
+                         "AVAKTUALISERINGSDATUM", "AVAKTUALISERINGSDATUM ligger inte i filens månad"))
+        reason_ok = self._code(length, chars, digits_of, AVAKT_ORSAK, self.reason)
+        has_reason = length[:, AVAKT_ORSAK] > 0
+        problems.append((~reason_ok, "AVAKTUALISERINGSORSAK",
+                         "okänd avaktualiseringsorsak (finns inte i avaktualiseringsorsaker.csv)"))
+        problems.append((reason_ok & (has_end != has_reason), "AVAKTUALISERINGSORSAK",
+                         "AVAKTUALISERINGSDATUM och AVAKTUALISERINGSORSAK ska anges tillsammans"))
+        problems.append((length[:, PROJEKTKOD] > 40, "PROJEKTKOD", "PROJEKTKOD är längre än 40 tecken"))
+
+        bad = np.zeros(len(rows), bool)
+        for mask, column, reason in problems:
+            if mask.any():
+                bad |= mask
+                for i in np.flatnonzero(mask):
+                    stats.add(Reject(int(lines[rows[i]]), column, reason))
+        stats.n_bad += int(bad.sum())
+        good = ~bad
+        stats.n_good += int(good.sum())
+        if not good.any():
+            return b""
+        good_rows = rows[good]
+        return self._copy_lines(data, digits[good], lines[good_rows], fs[good, KOMMUNKOD], fe[good, PROJEKTKOD],
+                                newlines[good_rows], kommun_len[good] == 3)
+
+    def _code(self, length, chars, digits_of, col: int, known: np.ndarray) -> np.ndarray:
+        """Empty, or two digits that are a code of the delivered code list."""
+        code, all_digits = digits_of(chars(col, 2))
+        two = (length[:, col] == 2) & all_digits
+        return (length[:, col] == 0) | (two & known[np.where(two, code, 0)])
+
+    def _date(self, length, chars, digits_of, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """(YYYYMMDD as a number, whether the field is a real ``YYYY-MM-DD`` date)."""
+        c = chars(col, 10)
+        ymd, all_digits = digits_of(c[:, [0, 1, 2, 3, 5, 6, 8, 9]])
+        shaped = (length[:, col] == 10) & all_digits & (c[:, 4] == 45) & (c[:, 7] == 45)
+        ok = shaped & _valid_date(ymd // 10_000, ymd // 100 % 100, ymd % 100)
+        return ymd, ok
+
+    def _copy_lines(self, data: bytes, digits: np.ndarray, lines: np.ndarray, starts: np.ndarray,
+                    ends: np.ndarray, newlines: np.ndarray, short_kommun: np.ndarray) -> bytes:
+        """``line|pseudonym|KOMMUNKOD|…|PROJEKTKOD`` per good row (the leading zero of KOMMUNKOD restored).
+
+        The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
+        from KOMMUNKOD to the end of the row follow unchanged.
+        """
+        pnrs = np.ascontiguousarray(digits + 48, dtype=np.uint8).view("S12").ravel().tolist()
+        macs = [self.mac.copy() for _ in range(len(pnrs))]  # the keyed state: the key block is hashed once
+        list(map(_update, macs, pnrs))
+        digest = np.frombuffer(b"".join(map(_digest, macs)), np.uint8).reshape(-1, 16)
+        del macs, pnrs
+        prefix = np.empty((len(lines), 43), np.uint8)
+        prefix[:, :9] = (lines[:, None] // _POWERS % 10 + 48).astype(np.uint8)  # 9 digits: up to 999 999 999
+        prefix[:, 9] = 124
+        prefix[:, 10:42:2] = _HEX[digest >> 4]
+        prefix[:, 11:42:2] = _HEX[digest & 15]
+        prefix[:, 42] = 124
+        prefixes = prefix.view("S43").ravel().tolist()
+        zero = np.zeros(len(lines), np.int64)
+        zero[short_kommun] = 1
+        out = [head + b"0" + data[s:e] if z else head + data[s:e]
+               for head, s, e, z in zip(prefixes, starts.tolist(), ends.tolist(), zero.tolist(), strict=True)]
+        out.append(b"")
+        return b"\n".join(out)
+
+
+def _days(year: int, month: int) -> int:
+    return 29 if month == 2 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else int(
+        _DAYS_IN_MONTH[month])
+
+
+def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    month_ok = (month >= 1) & (month <= 12)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    return month_ok & (day >= 1) & (day <= days) & (year >= 1800)
+
+
+def stream(path: Path, codes: CodeLists, municipalities: frozenset[str], key: bytes | None = None,
+           block_size: int = BLOCK_SIZE) -> tuple[Stats, Iterator[bytes]]:
+    """Validate and pseudonymise ``path`` block by block: (stats, COPY input blocks).
+
+    ``stats`` fills in while the blocks are consumed; it is complete once the iterator is exhausted.
+    """
+    month = month_of(path)
+    key = key if key is not None else pseudonym.load_key()
+    validator = MonthValidator(month, codes, municipalities, key)
+    stats = Stats()
+
+    def generate() -> Iterator[bytes]:
+        line = 1
+        header_seen = False
+        for data in blocks(path, block_size):
+            if not header_seen:
+                header, data = _split_header(data)
+                check_header(header, path.name)
+                header_seen, line = True, 2
+                if not data:
+                    continue
+            n_lines = data.count(b"\n")
+            out = validator.block(data, line, stats)
+            line += n_lines
+            if out:
+                yield out
+        if not header_seen:
+            raise ExtractError(f"{path.name} är tom: rubrikraden saknas.")
+
+    return stats, generate()
+
+
+def first_of_month(month: str) -> date:
+    return date(int(month[:4]), int(month[4:]), 1)
