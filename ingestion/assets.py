@@ -7,6 +7,7 @@ from airflow.sdk import Asset
 
 from ingestion.forms_tables import RAW_TABLES as FORMS_TABLES
 from ingestion.register import RAW_TABLES as REGISTER_TABLES
+from ingestion.registry_tables import RAW_TABLES as REGISTRY_TABLES
 from ingestion.survey import ANSWER_CELLS
 from ingestion.survey import RAW_TABLES as SURVEY_TABLES
 
@@ -19,4 +20,5 @@ def raw_asset(table: str) -> Asset:
 REGISTER_ASSETS = [raw_asset(t) for t in REGISTER_TABLES.values()]
 FORMS_ASSETS = [raw_asset(t) for t in FORMS_TABLES]
 SURVEY_ASSETS = [raw_asset(t) for t in [*SURVEY_TABLES.values(), ANSWER_CELLS]]
-ALL_RAW_ASSETS = REGISTER_ASSETS + FORMS_ASSETS + SURVEY_ASSETS
+REGISTRY_ASSETS = [raw_asset(t) for t in REGISTRY_TABLES]
+ALL_RAW_ASSETS = REGISTER_ASSETS + FORMS_ASSETS + SURVEY_ASSETS + REGISTRY_ASSETS

@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
         return _db(args.action)
     from ingestion import runner
 
+    if args.command in ("run", "demo"):
+        _local_pseudonym_key()
     try:
         if args.command == "run":
             report_dir = runner.run_all(args.landing)
@@ -35,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         print(exc)
         return 1
     return 0
+
+
+def _local_pseudonym_key() -> None:
+    """Local runs get a pseudonymisation key in the state folder (production sets its own secret)."""
+    from ingestion.pseudonym import KEY_FILE_ENV, ensure_local_key
+
+    path = ensure_local_key()
+    if path is not None:
+        print(f"… registerutdrag: lokal nyckel för pseudonymisering i {path} "
+              f"(i drift: sätt en egen hemlighet, se README; {KEY_FILE_ENV} pekar nu hit)", flush=True)
 
 
 def _db(action: str) -> int:

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import multiprocessing
+import os
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,7 +38,7 @@ HEADER = ("PNR", "MANAD", "KOMMUNKOD", "KON", "FODELSEAR", "FODELSEREGION", "SOK
 COPY_COLUMNS = ("_source_row", "person_id", "kommunkod", "kon", "fodelsear", "fodelseregion", "sokandekategori",
                 "etablering", "funktionsnedsattning", "ekonomiskt_bistand", "inskrivningsdatum",
                 "avaktualiseringsdatum", "avaktualiseringsorsak", "projektkod")
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 1 << 20  # small blocks: the database starts parsing early and the tail is short
 MAX_KEPT_REJECTS = 10_000  # details kept for the report; beyond that only the counts per reason
 TOLERANCE = 0.001  # up to 0.1 % bad rows: set aside, the rest loads
 
@@ -48,12 +52,7 @@ _digest = hashlib.blake2b.digest
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _DIGIT = np.zeros(256, bool)
 _DIGIT[48:58] = True
-# Bytes a row may hold: printable characters and the line break; no quote (the COPY input is CSV)
-_ALLOWED = np.zeros(256, bool)
-_ALLOWED[32:127] = True
-_ALLOWED[160:256] = True
-_ALLOWED[[10, 13]] = True
-_ALLOWED[ord('"')] = False
+_LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9] + [0] * 246, np.uint8)  # digit → its doubled digit sum
 
 
 class ExtractError(ValueError):
@@ -166,123 +165,134 @@ class MonthValidator:
         self.reason[[int(c) for c in codes.reasons if c.isdigit() and len(c) == 2]] = True
 
     def block(self, data: bytes, first_line: int, stats: Stats) -> bytes:
-        """COPY input (CSV, ``|``) for the good rows of ``data``; bad rows are counted in ``stats``."""
-        a = np.frombuffer(data, np.uint8)
+        """COPY input for the good rows of ``data`` (whole lines); bad rows are counted in ``stats``.
+
+        Every check works on one column of the block at a time (numpy), never row by row.
+        """
+        a = np.frombuffer(data + bytes(16), np.uint8)  # padded: a short field may be read past its end
         newlines = np.flatnonzero(a == 10)
         n = len(newlines)
         starts = np.empty(n, np.int64)
         starts[0] = 0
         starts[1:] = newlines[:-1] + 1
-        ends = newlines - ((newlines > starts) & (a[np.maximum(newlines - 1, 0)] == 13))
+        ends = newlines - (a[newlines - 1] == 13)
         lines = first_line + np.arange(n)
-        blank = ends == starts
+        blank = ends <= starts
         stats.n_rows += int(n - blank.sum())
 
         pipes = np.flatnonzero(a == 124)
-        n_pipes = np.diff(np.searchsorted(pipes, newlines), prepend=0)
-        shaped = (n_pipes == 13) & ~blank
-        odd_chars = np.unique(np.searchsorted(newlines, np.flatnonzero(~_ALLOWED[a])))
-        for i in np.flatnonzero(~shaped & ~blank):
-            stats.n_bad += 1
-            stats.add(Reject(int(lines[i]), None, f"raden har {n_pipes[i] + 1} kolumner, kontraktet har 14"))
-        p = pipes[np.repeat(shaped, n_pipes)].reshape(-1, 13)
-        rows = np.flatnonzero(shaped)
+        p = None
+        if len(pipes) == 13 * n:  # the usual case: every line has its 13 separators
+            p = pipes.reshape(-1, 13)
+            if not ((p[:, 0] > starts) & (p[:, 12] < ends)).all():
+                p = None
+        if p is None:
+            n_pipes = np.diff(np.searchsorted(pipes, newlines), prepend=0)
+            shaped = (n_pipes == 13) & ~blank
+            for i in np.flatnonzero(~shaped & ~blank):
+                stats.n_bad += 1
+                stats.add(Reject(int(lines[i]), None, f"raden har {n_pipes[i] + 1} kolumner, kontraktet har 14"))
+            p = pipes[np.repeat(shaped, n_pipes)].reshape(-1, 13)
+            rows = np.flatnonzero(shaped)
+        else:
+            rows = np.arange(n)
         if len(rows) == 0:
             return b""
-        fs = np.empty((len(rows), 14), np.int64)
-        fe = np.empty((len(rows), 14), np.int64)
-        fs[:, 0] = starts[rows]
-        fs[:, 1:] = p + 1
-        fe[:, :13] = p
-        fe[:, 13] = ends[rows]
-        length = fe - fs
-        last = len(a) - 1
+        f = [starts[rows], *(p[:, k] + 1 for k in range(13))]  # where each field starts
+        e = [*(p[:, k] for k in range(13)), ends[rows]]  # and ends
+        length = [e[k] - f[k] for k in range(14)]
 
-        def chars(col: int, width: int) -> np.ndarray:
-            return a[np.minimum(fs[:, col, None] + np.arange(width), last)]
-
-        def digits_of(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """(value, all digits) of a matrix of characters."""
-            d = c.astype(np.int64) - 48
-            ok = ((d >= 0) & (d <= 9)).all(axis=1)
-            value = np.zeros(len(d), np.int64)
-            for k in range(d.shape[1]):
-                value = value * 10 + d[:, k]
+        def digits(col: int, offsets) -> tuple[np.ndarray, np.ndarray]:
+            """(value, every character a digit) of the characters at ``offsets`` in field ``col``."""
+            value = np.zeros(len(rows), np.int64)
+            ok = np.ones(len(rows), bool)
+            for k in offsets:
+                d = a[f[col] + k] - np.uint8(48)  # wraps around below '0': one comparison checks both ends
+                ok &= d < 10
+                value = value * 10 + d
             return value, ok
 
-        problems: list[tuple[np.ndarray, str | None, str]] = []
-        if len(odd_chars):
-            bad_lines = np.zeros(n, bool)
-            bad_lines[odd_chars[odd_chars < n]] = True
-            problems.append((bad_lines[rows], None, "raden innehåller citattecken eller styrtecken"))
+        def char(col: int, k: int = 0) -> np.ndarray:
+            return a[f[col] + k]
 
-        # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date; the check digit
-        c = chars(PNR, 13)
-        dashed = (length[:, PNR] == 13) & (c[:, 8] == 45)
-        twelve = np.where(dashed[:, None], np.delete(c, 8, axis=1), c[:, :12])
-        _, all_digits = digits_of(twelve)
-        pnr_form = ((length[:, PNR] == 12) | dashed) & all_digits
-        digits = (twelve.astype(np.int64) - 48).clip(0, 9)
-        year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-        pnr_date = _valid_date(year, digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7])
-        tail = digits[:, 2:12].copy()
-        doubled = tail[:, 0::2] * 2
-        tail[:, 0::2] = doubled - 9 * (doubled > 9)
-        luhn = tail.sum(axis=1) % 10 == 0
+        problems: list[tuple[np.ndarray, str | None, str]] = []
+        # control characters and backslash would be read as something else by COPY
+        odd = np.flatnonzero(((a < 32) & (a != 10) & (a != 13)) | (a == 92) | (a == 127))
+        odd = odd[odd < len(data)]
+        if len(odd):
+            bad_lines = np.zeros(n, bool)
+            bad_lines[np.searchsorted(newlines, odd)] = True
+            problems.append((bad_lines[rows], None, "raden innehåller styrtecken eller omvänt snedstreck"))
+
+        # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date; the check digit (Luhn, last 10 digits)
+        dashed = (length[PNR] == 13) & (char(PNR, 8) == 45)
+        pnr_digits = np.empty((len(rows), 12), np.uint8)
+        pnr_form = (length[PNR] == 12) | dashed
+        for k in range(12):
+            d = a[f[PNR] + k + (dashed if k >= 8 else 0)] - np.uint8(48)
+            pnr_form &= d < 10
+            pnr_digits[:, k] = d
+        d = pnr_digits.astype(np.int64)
+        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+        pnr_date = _valid_date(year, d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7])
+        luhn = (_LUHN_DOUBLE[pnr_digits[:, 2:12:2]].sum(axis=1, dtype=np.int64)
+                + d[:, 3:12:2].sum(axis=1)) % 10 == 0
         problems.append((~pnr_form, "PNR", "personnumret har fel längd eller form (12 siffror, "
                                            "eller 8 siffror, bindestreck och 4 siffror)"))
         problems.append((pnr_form & ~pnr_date, "PNR", "personnumret innehåller inget verkligt datum"))
         problems.append((pnr_form & pnr_date & ~luhn, "PNR", "personnumrets kontrollsiffra stämmer inte"))
 
-        same_month = (length[:, MANAD] == 6) & (chars(MANAD, 6) == self.month_bytes).all(axis=1)
+        same_month = length[MANAD] == 6
+        for k in range(6):
+            same_month &= char(MANAD, k) == self.month_bytes[k]
         problems.append((~same_month, "MANAD", f"MANAD är inte filens månad {self.month}"))
 
-        kommun_len = length[:, KOMMUNKOD]
-        c = chars(KOMMUNKOD, 4)
-        four, four_ok = digits_of(c)
-        three, three_ok = digits_of(c[:, :3])
-        kommun = np.where(kommun_len == 4, four, three)
-        kommun_ok = np.where(kommun_len == 4, four_ok, (kommun_len == 3) & three_ok)
+        kommun_len = length[KOMMUNKOD]
+        three, three_ok = digits(KOMMUNKOD, range(3))
+        fourth = char(KOMMUNKOD, 3) - np.uint8(48)
+        kommun = np.where(kommun_len == 4, three * 10 + fourth, three)
+        kommun_ok = three_ok & ((kommun_len == 3) | ((kommun_len == 4) & (fourth < 10)))
         kommun_ok &= self.municipality[np.where(kommun_ok, kommun, 0)]
         problems.append((~kommun_ok, "KOMMUNKOD", "okänd kommunkod (inte en av landets 290 kommuner)"))
 
-        kon = chars(KON, 1)[:, 0]
-        problems.append((~((length[:, KON] == 1) & ((kon == 75) | (kon == 77))), "KON", "KON ska vara K eller M"))
+        kon = char(KON)
+        problems.append((~((length[KON] == 1) & ((kon == 75) | (kon == 77))), "KON", "KON ska vara K eller M"))
 
-        born, born_digits = digits_of(chars(FODELSEAR, 4))
-        born_ok = (length[:, FODELSEAR] == 4) & born_digits & (born >= 1900) & (born <= self.year)
+        born, born_digits = digits(FODELSEAR, range(4))
+        born_ok = (length[FODELSEAR] == 4) & born_digits & (born >= 1900) & (born <= self.year)
         problems.append((~born_ok, "FODELSEAR", f"FODELSEAR ska vara ett årtal mellan 1900 och {self.year}"))
 
-        c = chars(FODELSEREGION, 2).astype(np.int64)
-        region_ok = (length[:, FODELSEREGION] == 2) & np.isin(c[:, 0] * 256 + c[:, 1], [0x5345, 0x4555, 0x5545])
+        region = char(FODELSEREGION).astype(np.int64) * 256 + char(FODELSEREGION, 1)
+        region_ok = (length[FODELSEREGION] == 2) & ((region == 0x5345) | (region == 0x4555) | (region == 0x5545))
         problems.append((~region_ok, "FODELSEREGION", "FODELSEREGION ska vara SE, EU eller UE"))
 
-        problems.append((~self._code(length, chars, digits_of, KATEGORI, self.category), "SOKANDEKATEGORI",
+        problems.append((~self._code(length, digits, KATEGORI, self.category), "SOKANDEKATEGORI",
                          "okänd sökandekategori (finns inte i sokandekategorier.csv)"))
         for col, name in ((ETABLERING, "ETABLERING"), (FUNKTION, "FUNKTIONSNEDSATTNING"),
                           (BISTAND, "EKONOMISKT_BISTAND")):
-            flag = chars(col, 1)[:, 0]
-            ok = (length[:, col] == 0) | ((length[:, col] == 1) & ((flag == 74) | (flag == 78)))
+            flag = char(col)
+            ok = (length[col] == 0) | ((length[col] == 1) & ((flag == 74) | (flag == 78)))
             problems.append((~ok, name, f"{name} ska vara J, N eller tom"))
 
-        registered, registered_ok = self._date(length, chars, digits_of, INSKRIVEN)
+        registered, registered_ok = self._date(length, digits, char, INSKRIVEN)
         problems.append((~registered_ok, "INSKRIVNINGSDATUM",
                          "INSKRIVNINGSDATUM saknas eller är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
         problems.append((registered_ok & (registered > self.month_end), "INSKRIVNINGSDATUM",
                          "INSKRIVNINGSDATUM ligger efter månadens slut"))
-        ended, ended_ok = self._date(length, chars, digits_of, AVAKT_DATUM)
-        has_end = length[:, AVAKT_DATUM] > 0
-        problems.append((has_end & ~ended_ok, "AVAKTUALISERINGSDATUM",
-                         "AVAKTUALISERINGSDATUM är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
-        problems.append((has_end & ended_ok & ((ended < self.month_start) | (ended > self.month_end)),
-                         "AVAKTUALISERINGSDATUM", "AVAKTUALISERINGSDATUM ligger inte i filens månad"))
-        reason_ok = self._code(length, chars, digits_of, AVAKT_ORSAK, self.reason)
-        has_reason = length[:, AVAKT_ORSAK] > 0
+        has_end = length[AVAKT_DATUM] > 0
+        if has_end.any():
+            ended, ended_ok = self._date(length, digits, char, AVAKT_DATUM)
+            problems.append((has_end & ~ended_ok, "AVAKTUALISERINGSDATUM",
+                             "AVAKTUALISERINGSDATUM är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
+            problems.append((has_end & ended_ok & ((ended < self.month_start) | (ended > self.month_end)),
+                             "AVAKTUALISERINGSDATUM", "AVAKTUALISERINGSDATUM ligger inte i filens månad"))
+        reason_ok = self._code(length, digits, AVAKT_ORSAK, self.reason)
+        has_reason = length[AVAKT_ORSAK] > 0
         problems.append((~reason_ok, "AVAKTUALISERINGSORSAK",
                          "okänd avaktualiseringsorsak (finns inte i avaktualiseringsorsaker.csv)"))
         problems.append((reason_ok & (has_end != has_reason), "AVAKTUALISERINGSORSAK",
                          "AVAKTUALISERINGSDATUM och AVAKTUALISERINGSORSAK ska anges tillsammans"))
-        problems.append((length[:, PROJEKTKOD] > 40, "PROJEKTKOD", "PROJEKTKOD är längre än 40 tecken"))
+        problems.append((length[PROJEKTKOD] > 40, "PROJEKTKOD", "PROJEKTKOD är längre än 40 tecken"))
 
         bad = np.zeros(len(rows), bool)
         for mask, column, reason in problems:
@@ -296,31 +306,30 @@ class MonthValidator:
         if not good.any():
             return b""
         good_rows = rows[good]
-        return self._copy_lines(data, digits[good], lines[good_rows], fs[good, KOMMUNKOD], fe[good, PROJEKTKOD],
-                                newlines[good_rows], kommun_len[good] == 3)
+        return self._copy_lines(data, pnr_digits[good], lines[good_rows], f[KOMMUNKOD][good], e[PROJEKTKOD][good],
+                                kommun_len[good] == 3)
 
-    def _code(self, length, chars, digits_of, col: int, known: np.ndarray) -> np.ndarray:
+    def _code(self, length, digits, col: int, known: np.ndarray) -> np.ndarray:
         """Empty, or two digits that are a code of the delivered code list."""
-        code, all_digits = digits_of(chars(col, 2))
-        two = (length[:, col] == 2) & all_digits
-        return (length[:, col] == 0) | (two & known[np.where(two, code, 0)])
+        code, all_digits = digits(col, range(2))
+        two = (length[col] == 2) & all_digits
+        return (length[col] == 0) | (two & known[np.where(two, code, 0)])
 
-    def _date(self, length, chars, digits_of, col: int) -> tuple[np.ndarray, np.ndarray]:
+    def _date(self, length, digits, char, col: int) -> tuple[np.ndarray, np.ndarray]:
         """(YYYYMMDD as a number, whether the field is a real ``YYYY-MM-DD`` date)."""
-        c = chars(col, 10)
-        ymd, all_digits = digits_of(c[:, [0, 1, 2, 3, 5, 6, 8, 9]])
-        shaped = (length[:, col] == 10) & all_digits & (c[:, 4] == 45) & (c[:, 7] == 45)
+        ymd, all_digits = digits(col, (0, 1, 2, 3, 5, 6, 8, 9))
+        shaped = (length[col] == 10) & all_digits & (char(col, 4) == 45) & (char(col, 7) == 45)
         ok = shaped & _valid_date(ymd // 10_000, ymd // 100 % 100, ymd % 100)
         return ymd, ok
 
     def _copy_lines(self, data: bytes, digits: np.ndarray, lines: np.ndarray, starts: np.ndarray,
-                    ends: np.ndarray, newlines: np.ndarray, short_kommun: np.ndarray) -> bytes:
+                    ends: np.ndarray, short_kommun: np.ndarray) -> bytes:
         """``line|pseudonym|KOMMUNKOD|…|PROJEKTKOD`` per good row (the leading zero of KOMMUNKOD restored).
 
         The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
         from KOMMUNKOD to the end of the row follow unchanged.
         """
-        pnrs = np.ascontiguousarray(digits + 48, dtype=np.uint8).view("S12").ravel().tolist()
+        pnrs = (digits + np.uint8(48)).view("S12").ravel().tolist()
         macs = [self.mac.copy() for _ in range(len(pnrs))]  # the keyed state: the key block is hashed once
         list(map(_update, macs, pnrs))
         digest = np.frombuffer(b"".join(map(_digest, macs)), np.uint8).reshape(-1, 16)
@@ -353,17 +362,22 @@ def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
 
 
 def stream(path: Path, codes: CodeLists, municipalities: frozenset[str], key: bytes | None = None,
-           block_size: int = BLOCK_SIZE) -> tuple[Stats, Iterator[bytes]]:
+           block_size: int = BLOCK_SIZE, workers: int | None = None) -> tuple[Stats, Iterator[bytes]]:
     """Validate and pseudonymise ``path`` block by block: (stats, COPY input blocks).
 
     ``stats`` fills in while the blocks are consumed; it is complete once the iterator is exhausted.
+    With ``workers`` > 1 (default ``REGISTRY_WORKERS``, else 2 on a machine with more than one core)
+    blocks are validated in worker processes while this process streams finished blocks, in order,
+    to the database; at most ``workers + 1`` blocks are in flight, so memory stays bounded.
     """
     month = month_of(path)
     key = key if key is not None else pseudonym.load_key()
-    validator = MonthValidator(month, codes, municipalities, key)
+    if workers is None:
+        workers = int(os.environ.get("REGISTRY_WORKERS", "2" if (os.cpu_count() or 1) > 1 else "1"))
     stats = Stats()
+    validator = MonthValidator(month, codes, municipalities, key)
 
-    def generate() -> Iterator[bytes]:
+    def numbered_blocks() -> Iterator[tuple[bytes, int]]:
         line = 1
         header_seen = False
         for data in blocks(path, block_size):
@@ -373,15 +387,61 @@ def stream(path: Path, codes: CodeLists, municipalities: frozenset[str], key: by
                 header_seen, line = True, 2
                 if not data:
                     continue
-            n_lines = data.count(b"\n")
-            out = validator.block(data, line, stats)
-            line += n_lines
-            if out:
-                yield out
+            yield data, line
+            line += data.count(b"\n")
         if not header_seen:
             raise ExtractError(f"{path.name} är tom: rubrikraden saknas.")
 
-    return stats, generate()
+    def sequential() -> Iterator[bytes]:
+        for data, line in numbered_blocks():
+            out = validator.block(data, line, stats)
+            if out:
+                yield out
+
+    def parallel() -> Iterator[bytes]:
+        # fork: the workers start at once with the validator (and the key) already in memory
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(validator,)) as pool:
+            pending: deque = deque()
+            for data, line in numbered_blocks():
+                pending.append(pool.submit(_validate_block, data, line))
+                while len(pending) > workers:
+                    out = _merge(stats, pending.popleft().result())
+                    if out:
+                        yield out
+            while pending:
+                out = _merge(stats, pending.popleft().result())
+                if out:
+                    yield out
+
+    return stats, (parallel() if workers > 1 else sequential())
+
+
+_WORKER_VALIDATOR: MonthValidator | None = None
+
+
+def _init_worker(validator: MonthValidator) -> None:
+    global _WORKER_VALIDATOR
+    _WORKER_VALIDATOR = validator
+
+
+def _validate_block(data: bytes, first_line: int) -> tuple[bytes, Stats]:
+    stats = Stats()
+    return _WORKER_VALIDATOR.block(data, first_line, stats), stats
+
+
+def _merge(stats: Stats, result: tuple[bytes, Stats]) -> bytes:
+    out, part = result
+    stats.n_rows += part.n_rows
+    stats.n_good += part.n_good
+    stats.n_bad += part.n_bad
+    for reject in part.rejects:
+        stats.add(reject)
+    for reason, count in part.reasons.items():  # add() counted the kept ones already
+        kept = sum(1 for r in part.rejects if r.reason == reason)
+        stats.reasons[reason] = stats.reasons.get(reason, 0) + count - kept
+    return out
 
 
 def first_of_month(month: str) -> date:

@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from queue import Queue
 from typing import TYPE_CHECKING
 
 from ingestion import pseudonym
@@ -55,16 +54,6 @@ def check_key(conn: psycopg.Connection, key: bytes) -> None:
             "månader skulle få andra pseudonymer än i de redan inlästa. Använd den ursprungliga nyckeln.")
 
 
-def _queued_writer(cursor):
-    """A COPY writer whose sending thread lets the next block be validated while the server parses
-    this one; the queue is short so memory stays flat whatever the file size."""
-    from psycopg.copy import QueuedLibpqWriter
-
-    writer = QueuedLibpqWriter(cursor)
-    writer._queue = Queue(maxsize=8)
-    return writer
-
-
 def audit(conn: psycopg.Connection, delivery_name: str, checksum: str, month: date, counts: dict,
           run_id: str | None) -> int | None:
     row = conn.execute(
@@ -96,33 +85,19 @@ def load_jobseeker_month(conn: psycopg.Connection, *, delivery_name: str, checks
         conn.execute(sql.SQL("create table {} (like raw.registry_jobseekers_template)").format(table))
         conn.execute(sql.SQL("alter table {} alter column _load_id set default {}, alter column manad set default {}")
                      .format(table, sql.Literal(load_id), sql.Literal(month)))
-        copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv, delimiter '|', freeze true, encoding 'WIN1252')")
+        copy_sql = sql.SQL("copy {} ({}) from stdin with "
+                           "(format text, delimiter '|', null '', freeze true, encoding 'WIN1252')")
         cursor = conn.cursor()
-        with cursor.copy(copy_sql.format(table, sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS))),
-                         writer=_queued_writer(cursor)) as copy:
+        with cursor.copy(copy_sql.format(table, sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS)))) as copy:
             for block in blocks:
                 copy.write(block)
         if not stats.within_tolerance:
             raise ToleranceExceeded
-        duplicates = conn.execute(sql.SQL(
-            "select _source_row from {0} where person_id in "
-            "(select person_id from {0} group by person_id having count(*) > 1) order by 1").format(table)).fetchall()
-        if duplicates:
-            for (line,) in duplicates:
-                stats.add(Reject(line, "PNR", "personen finns på mer än en rad i månaden (alla raderna sätts åt "
-                                              "sidan)"))
-            stats.n_bad += len(duplicates)
-            stats.n_good -= len(duplicates)
-            if not stats.within_tolerance:
-                raise ToleranceExceeded
-            conn.execute(sql.SQL("delete from {} where _source_row = any(%s)").format(table),
-                         ([line for (line,) in duplicates],))
         conn.execute(sql.SQL("alter table {} add constraint {} check (manad >= {} and manad < {})").format(
             table, sql.Identifier(f"registry_jobseekers_l{load_id}_month"), sql.Literal(month),
             sql.Literal(next_month)))
         conn.execute(sql.SQL("alter table {} alter column _load_id drop default, alter column manad drop default")
                      .format(table))
-        conn.execute(sql.SQL("analyze {}").format(table))
         # From here on the parent is locked (detach/attach): readers wait a moment, never see half a month.
         old = conn.execute(
             """select c.oid::regclass::text, m.load_id from pg_inherits i join pg_class c on c.oid = i.inhrelid

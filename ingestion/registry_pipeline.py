@@ -24,6 +24,7 @@ from ingestion.deliveries import quarantine
 from ingestion.loader import already_loaded
 from ingestion.problems import Problem, render_report
 from ingestion.registry_extract import FILE_PATTERN, TOLERANCE, CodeLists, ExtractError, Reject, first_of_month
+from ingestion.registry_tables import RAW_TABLES  # noqa: F401 (the tables this source loads)
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ REASON_FILE = "avaktualiseringsorsaker.csv"
 GROUPS = frozenset({"oppet_arbetslos", "program_med_aktivitetsstod", "arbete_med_stod", "deltid_timanstalld", "ovriga"})
 OUTCOMES = frozenset({"arbete", "studier", "annan_kontakt", "okand", "ovrigt"})
 TRACK_PATTERN = re.compile(r"^jobbspar_(\d{6})\.csv$")
-RAW_TABLES = ["raw.registry_jobseekers", "raw.registry_sokandekategorier", "raw.registry_avaktualiseringsorsaker",
-              "raw.registry_jobtracks", "raw.registry_jobtrack_participants"]
 
 
 def require_key() -> None:

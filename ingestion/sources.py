@@ -25,10 +25,23 @@ def _form_files(folder: Path) -> list[Path]:
     return find_files(folder, FILE_PATTERN)
 
 
+def _registry_files(folder: Path) -> list[Path]:
+    from ingestion.registry_pipeline import delivery_files
+
+    return delivery_files(folder)
+
+
+def _registry_checksum(path: Path) -> str:
+    from ingestion.registry_pipeline import checksum
+
+    return checksum(path)
+
+
 SOURCES: list[Source] = [
     Source(register.SOURCE, register.LABEL, lambda folder: find_deliveries(folder, register.DELIVERY_PATTERN),
            lambda path: read_delivery(path).checksum),
     Source("followup_forms", "uppföljningsformulär", _form_files, file_checksum),
     Source(survey.SOURCE, survey.LABEL, lambda folder: find_deliveries(folder, survey.DELIVERY_PATTERN),
            lambda path: read_delivery(path).checksum),
+    Source("registry", "registerutdrag", _registry_files, _registry_checksum),
 ]

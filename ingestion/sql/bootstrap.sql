@@ -220,7 +220,8 @@ create index if not exists survey_answers_wave on raw.survey_answers (enkat_id, 
 -- Registry extracts (registerutdrag): person-level, the only sensitive data in the warehouse.
 -- The personnummer never reaches the database: the loader replaces it by person_id, a keyed
 -- pseudonym (BLAKE2b-128 keyed with a secret that is not in the repository). Rows are validated
--- before COPY, so the columns are typed. Nothing here is readable by analysts (raw and meta are
+-- before COPY (so dbt's casts cannot fail), but kept as delivered text like every raw table: typing
+-- is done once per month by dbt's incremental models, not on the load's critical path. Nothing here is readable by analysts (raw and meta are
 -- not granted to them); dbt's person-level models live in the schema "restricted", also closed.
 --
 -- Job seekers: one partition per month (raw.registry_jobseekers_yYYYYmMM). A month delivered
@@ -233,14 +234,14 @@ create table if not exists raw.registry_jobseekers_template (
     manad date not null,                -- MANAD as the first day of the month
     kommunkod text not null,            -- 4 digits (a missing leading zero restored)
     kon text not null,                  -- K | M
-    fodelsear smallint not null,
+    fodelsear text not null,            -- 4 digits
     fodelseregion text not null,        -- SE | EU | UE
-    sokandekategori text,               -- 2 digits, empty if the person left during the month
+    sokandekategori text,               -- 2 digits, null if the person left during the month
     etablering text,                    -- J | N | null, as delivered
     funktionsnedsattning text,          -- J | N | null
     ekonomiskt_bistand text,            -- J | N | null
-    inskrivningsdatum date not null,
-    avaktualiseringsdatum date,
+    inskrivningsdatum text not null,    -- YYYY-MM-DD (a real date: checked before loading)
+    avaktualiseringsdatum text,         -- YYYY-MM-DD, within the month
     avaktualiseringsorsak text,
     projektkod text
 );

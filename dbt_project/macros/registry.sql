@@ -1,0 +1,157 @@
+{# Expressions and incremental helpers shared by the registry models (registerutdrag). #}
+
+{#
+    A J/N flag of the extracts as a boolean: J (or an already boolean true) is true; N, empty
+    and anything else is false.
+#}
+{% macro registry_flag(column) -%}
+    coalesce(upper(cast({{ column }} as text)) in ('J', 'TRUE'), false)
+{%- endmacro %}
+
+{# Last day of the month that starts on the date month_start. #}
+{% macro registry_month_end(month_start) -%}
+    cast({{ month_start }} + interval '1 month' - interval '1 day' as date)
+{%- endmacro %}
+
+{# The month n months after (negative: before) the month that starts on month_start. #}
+{% macro registry_add_months(month_start, n) -%}
+    cast({{ month_start }} + interval '{{ n }} months' as date)
+{%- endmacro %}
+
+{#
+    How many months after the event month the 90-day window of a transition can reach:
+    an event on the last day of January (job track) or on 1 February (establishment
+    programme, left in January) has its window end in May, four months later. So when a
+    month arrives, the cohorts of that month and of the four months before are rebuilt.
+#}
+{% macro registry_transition_lookback_months() -%}
+    {{ return(4) }}
+{%- endmacro %}
+
+{#
+    The target groups (målgrupper) derived per person and month, in the order the marts list
+    them: code (= the boolean column of restricted.fct_jobseeker_month, and the code of the
+    seed target_groups) and the condition on a fct_jobseeker_month row. 'alla' = everyone.
+#}
+{% macro registry_target_groups() -%}
+    {{ return([
+        {'code': 'alla', 'condition': 'true'},
+        {'code': 'unga', 'condition': 'unga'},
+        {'code': 'nyanlanda', 'condition': 'nyanlanda'},
+        {'code': 'funktionsnedsattning', 'condition': 'funktionsnedsattning'},
+        {'code': 'ekonomiskt_bistand', 'condition': 'ekonomiskt_bistand'},
+        {'code': 'utrikes_fodda_kvinnor', 'condition': 'utrikes_fodda_kvinnor'},
+        {'code': 'langtidsarbetslosa', 'condition': 'langtidsarbetslosa'},
+    ]) }}
+{%- endmacro %}
+
+{#
+    Incremental builds of the registry models. Every incremental registry model keeps a
+    column _load_id: the newest registry load (meta.load_audit.load_id) its rows were built
+    from. Load ids only grow and a month delivered again gets a new, higher one, so "what is
+    new since the last build" is "what has a load id above max(_load_id) of this model"
+    (an index lookup: the models index _load_id).
+
+    registry_months_to_build(query) runs `query` when the model is built incrementally and
+    returns its single column (text, YYYY-MM-DD) as a list; in a full build it returns none.
+    The query is run when the model is compiled, just before it is built, so the months end
+    up in the SQL as literals: PostgreSQL prunes the job-seeker partitions and uses the
+    month index at plan time.
+#}
+{% macro registry_watermark_sql() -%}
+    (select coalesce(max(_load_id), 0) from {{ this }})
+{%- endmacro %}
+
+{% macro registry_months_to_build(query) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set result = run_query(query) -%}
+        {{ return(result.columns[0].values() | map('string') | list) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#
+    Filter on a month column: true in a full build (months is none), false when nothing is
+    to be built, else `column in (date literals)`.
+#}
+{% macro registry_in_months(column, months) -%}
+    {%- if months is none -%}
+        true
+    {%- elif months | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({% for m in months %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    The event months a transition model rebuilds (incremental builds): every month from
+    lookback months before to the month of each job-seeker month loaded since the model's
+    last build (read from fct_jobseeker_month, whose _load_id is indexed) and of each job
+    track snapshot loaded since then.
+#}
+{% macro registry_transition_months_query(jobseeker_months, registry_months) -%}
+    with changed as (
+        select distinct manad from {{ jobseeker_months }}
+        where _load_id > {{ registry_watermark_sql() }}
+        union
+        select manad from {{ registry_months }}
+        where extract_name = 'jobbspar' and load_id > {{ registry_watermark_sql() }}
+    )
+    select distinct to_char(event_month, 'YYYY-MM-DD')
+    from changed
+    cross join lateral generate_series(
+        changed.manad - interval '{{ registry_transition_lookback_months() }} months',
+        changed.manad,
+        interval '1 month'
+    ) as event_month
+    order by 1
+{%- endmacro %}
+
+{#
+    The months from each of `months` to lookback months after it (the job-seeker months a
+    set of transition cohorts reads), as a list; none in a full build.
+#}
+{% macro registry_months_with_window(months) -%}
+    {%- if months is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if months | length == 0 -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct to_char(cast(m as date) + make_interval(months => k), 'YYYY-MM-DD')
+        from unnest(array[{% for m in months %}'{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %}]) as m
+        cross join generate_series(0, {{ registry_transition_lookback_months() }}) as k
+        order by 1
+    {%- endset -%}
+    {%- set result = run_query(query) -%}
+    {{ return(result.columns[0].values() | map('string') | list) }}
+{%- endmacro %}
+
+{#
+    Pre-hook of an incremental model whose rebuilt months may come out empty (a person-level
+    model: a month can lose all its events when a month is delivered again): delete the rows of
+    the months about to be rebuilt, so that no stale row survives (delete+insert only deletes the
+    keys present in the new rows). Runs in the same transaction as the insert.
+#}
+{% macro registry_delete_months(column, months_query) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set months = registry_months_to_build(months_query) -%}
+        {%- if months | length > 0 -%}
+            delete from {{ this }} where {{ registry_in_months(column, months) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    delete+insert on PostgreSQL, as dbt's default, with one addition: the temporary table of new
+    rows is analyzed first. Without statistics the planner guesses ~200 distinct keys in it and
+    deletes with a sequential scan of the whole target (millions of rows for the registry
+    models); with them it looks the month up in the target's index. Used by every model with
+    incremental_strategy='delete+insert' (today only the registry models).
+#}
+{% macro postgres__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+    analyze {{ source }};
+    {{ default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) }}
+{%- endmacro %}
