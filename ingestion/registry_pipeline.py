@@ -17,6 +17,7 @@ import hashlib
 import io
 import logging
 import re
+import shutil
 from pathlib import Path
 
 from ingestion import config, pseudonym, reference, warehouse
@@ -140,6 +141,13 @@ def _reject(outcome: dict, path: Path, problems: list[Problem], n_more: int = 0)
     if n_more:
         report += f"\n… och {n_more} fel till av samma slag (bara de första visas).\n"
     report_path = quarantine(path, report, config.quarantine_dir() / SOURCE, config.quarantine_mode())
+    if TRACK_PATTERN.match(path.name):  # the pair travels together
+        from ingestion.registry_jobtracks import participants_file
+
+        people = participants_file(path)
+        if people.exists():
+            target = config.quarantine_dir() / SOURCE / people.name
+            (shutil.move if config.quarantine_mode() == "move" else shutil.copy2)(str(people), target)
     outcome.update(status="rejected", report=str(report_path), problems=[str(p) for p in problems[:50]])
     log.warning("%s avvisad (%d fel), se %s", path.name, len(problems) + n_more, report_path)
     return outcome
