@@ -70,10 +70,13 @@ test: db airflow-init
 	$(BIN)/ruff check ingestion dags tests benchmarks
 	$(BIN)/python -m pytest
 
-# Benchmarks (not tests): 600 follow-up workbooks; one survey wave of 5 000 respondents × 100 questions.
+# Benchmarks (not tests): 600 follow-up workbooks; one survey wave of 5 000 respondents × 100 questions;
+# registry extracts at national scale (25 months × 500 000 rows; ≈ 10 minutes on 2 cores), results in
+# benchmarks/results/registry.md.
 bench: db
 	@$(BIN)/python benchmarks/bench_forms.py 600
 	@$(BIN)/python benchmarks/bench_survey.py 5000 100
+	@$(BIN)/python benchmarks/bench_registry.py 500000 24
 
 docs: db
 	@$(BIN)/python -m ingestion docs

@@ -757,6 +757,7 @@ class _JobTracks:
         self.active: list[int] = []  # participations without an end (started or still to start)
         self.ended: list[int] = []  # participations ended since the last snapshot was written
         self.final_lines: list[str] = []  # snapshot lines of ended participations: they never change
+        self.joined: dict[int, set[int]] = {}  # person → tracks taken part in
 
     # -- tracks
     def _new_track(self, start: int) -> _Track:
@@ -828,8 +829,15 @@ class _JobTracks:
         self.p_avbrott.append("")
         self.p_after.append("")
         self.p_cancelled.append(False)
+        self.joined.setdefault(person, set()).add(track)
         people.part[person] = p
         return p
+
+    def _options(self, covering: dict[int, list[int]], people: _People, person: int) -> list[int]:
+        """Tracks the person can join: running in their municipality and not joined before (a track's
+        participants file holds a person at most once)."""
+        joined = self.joined.get(person, ())
+        return [i for i in covering.get(int(people.kommun[person]), ()) if i not in joined]
 
     def _covering(self, first: int, last: int) -> dict[int, list[int]]:
         """Municipality → tracks running at ``last`` (started by then and not ended)."""
@@ -963,7 +971,7 @@ class _JobTracks:
             self.ended.append(p)
             people.part[person] = -1
             if why != "register" and after == A_ANNAT:
-                nxt = self._next_track(p, people, end, row, leave_day, last)
+                nxt = self._next_track(p, people, end, row, leave_day)
                 if nxt is None:
                     after = A_ARBETSLOSHET
                 else:
@@ -987,15 +995,13 @@ class _JobTracks:
         if people.part[self.p_person[p]] == p:
             people.part[self.p_person[p]] = -1
 
-    def _next_track(self, p: int, people: _People, end: int, row: int, leave_day: np.ndarray,
-                    last: int) -> int | None:
+    def _next_track(self, p: int, people: _People, end: int, row: int, leave_day: np.ndarray) -> int | None:
         """Another track in the person's municipality, starting within two weeks (``annat_jobbspar``)."""
         if leave_day[row]:
             return None
         person = self.p_person[p]
         start = end + int(self.rng.integers(1, 15))
-        options = [i for i in self._covering(start, start).get(int(people.kommun[person]), [])
-                   if i != self.p_track[p] and self.tracks[i].start <= start]
+        options = self._options(self._covering(start, start), people, person)
         if not options:
             return None
         index = options[int(self.rng.integers(0, len(options)))]
@@ -1020,7 +1026,9 @@ class _JobTracks:
         keys = rng.exponential(size=len(eligible)) / np.where(young, 1.5, 1.0)
         chosen = eligible[np.argsort(keys, kind="stable")[:need]]
         for person in chosen.tolist():
-            options = covering[int(people.kommun[person])]
+            options = self._options(covering, people, person)
+            if not options:
+                continue
             index = options[int(rng.integers(0, len(options)))]
             track = self.tracks[index]
             lo = max(first, track.start, int(people.inskr[person]))

@@ -1,0 +1,189 @@
+"""Benchmark: registry extracts at national scale. Not a test: ``make bench`` runs it and writes
+``benchmarks/results/registry.md`` (linked from the README). Three figures, measured side by side:
+
+1. Loader throughput: wall time of the project's loader for one 500 000-row month (read, validate,
+   pseudonymise, COPY, audit, partition swap) ÷ wall time of a bare ``psql \\copy`` of the same
+   decompressed file into an untyped table (median of three months each). Target ≤ 2.0.
+2. Incremental cost: with 24 months loaded, the dbt build of the registry models after adding month
+   25 ÷ a full rebuild of the same models (``--full-refresh``). Target ≤ 0.15.
+3. Peak memory of the loader (its process and its worker processes together, sampled) for a
+   500 000-row and a 2 000 000-row file. Target: flat (within 20 %).
+
+``python benchmarks/bench_registry.py [ROWS_PER_MONTH] [MONTHS]`` (defaults 500 000 and 24).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+import psycopg
+
+from ingestion import config, embedded_pg, pseudonym, registry_pipeline, warehouse
+from ingestion.generator_registry import generate_registry, write_jobseeker_month
+from ingestion.transform import dbt
+
+RESULTS = Path(__file__).parent / "results" / "registry.md"
+UNTYPED = ("create table if not exists bench_untyped (pnr text, manad text, kommunkod text, kon text, fodelsear text,"
+           " fodelseregion text, sokandekategori text, etablering text, funktionsnedsattning text,"
+           " ekonomiskt_bistand text, inskrivningsdatum text, avaktualiseringsdatum text,"
+           " avaktualiseringsorsak text, projektkod text)")
+
+
+def psql() -> str:
+    found = shutil.which("psql")
+    return found or str(embedded_pg.bindir() / "psql")
+
+
+def month_after(month: str, n: int = 1) -> str:
+    index = int(month[:4]) * 12 + int(month[4:]) - 1 + n
+    return f"{index // 12}{index % 12 + 1:02d}"
+
+
+def plain_copy(path: Path, folder: Path) -> Path:
+    """The decompressed file the baseline reads (the loader reads the delivered one)."""
+    if not path.name.endswith(".gz"):
+        return path
+    target = folder / path.name[:-3]
+    with gzip.open(path, "rb") as source, open(target, "wb") as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    return target
+
+
+def baseline_seconds(url: str, path: Path) -> float:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("drop table if exists bench_untyped")
+        conn.execute(UNTYPED)
+    command = [psql(), url, "-q", "-c",
+               f"\\copy bench_untyped from '{path}' with (format text, delimiter '|', header true, "
+               "encoding 'WIN1252')"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def loader_seconds(url: str, path: Path) -> tuple[float, dict]:
+    start = time.perf_counter()
+    outcome = registry_pipeline.process_jobseekers(path, run_id="bench", url=url)
+    elapsed = time.perf_counter() - start
+    assert outcome["status"] == "loaded", outcome
+    return elapsed, outcome
+
+
+def peak_memory_mb(url: str, path: Path) -> tuple[float, float]:
+    """Peak of the summed resident memory of a loader process and its workers (sampled every 10 ms)."""
+    code = ("import sys; from pathlib import Path; from ingestion import registry_pipeline as r; "
+            "o = r.process_jobseekers(Path(sys.argv[1]), run_id='bench', url=sys.argv[2]); "
+            "assert o['status'] == 'loaded', o")
+    start = time.perf_counter()
+    process = psutil.Popen([sys.executable, "-c", code, str(path), url])
+    peak = 0
+    while process.poll() is None:
+        try:
+            rss = process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.01)
+    if process.returncode:
+        raise SystemExit(f"loader failed on {path.name}")
+    return peak / 2**20, time.perf_counter() - start
+
+
+def dbt_seconds(url: str, *args: str) -> float:
+    start = time.perf_counter()
+    dbt("build", "--select", "tag:registry", *args, url=url)
+    return time.perf_counter() - start
+
+
+def main(rows: int = 500_000, n_months: int = 24) -> None:
+    os.environ.setdefault(pseudonym.KEY_ENV, "benchmark-key-not-secret-" + "0" * 16)
+    os.environ["QUARANTINE_DIR"] = tempfile.mkdtemp(prefix="bench_quarantine_")
+    first = "202201"
+    months = [month_after(first, i) for i in range(n_months + 1)]
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    with warehouse.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        start = time.perf_counter()
+        landing = tmp / "landing"
+        generate_registry(landing / "registry", months, rows_per_month=rows, seed=7,
+                          gzip_months={m for m in months if int(m[4:]) % 3 == 0})
+        later = tmp / "later" / "registry"
+        later.mkdir(parents=True)
+        for path in (landing / "registry").glob(f"*{months[-1]}*"):
+            shutil.move(str(path), later / path.name)
+        for name in (registry_pipeline.CATEGORY_FILE, registry_pipeline.REASON_FILE):
+            shutil.copy(landing / "registry" / name, later / name)
+        print(f"… generated {len(months)} months × {rows:,} rows in {time.perf_counter() - start:.0f} s", flush=True)
+
+        # 1. loader vs psql \copy, on the first three months (median of each)
+        files = [next((landing / "registry").glob(f"sokande_{m}.txt*")) for m in months[:3]]
+        base = [baseline_seconds(url, plain_copy(p, tmp)) for p in files]
+        loads = [loader_seconds(url, p) for p in files]
+        loader = statistics.median(t for t, _ in loads)
+        baseline = statistics.median(base)
+        n_rows = statistics.median(o["n_rows"] for _, o in loads)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("drop table if exists bench_untyped")
+
+        # 2. the other months, then a full rebuild and an incremental build after month 25
+        start = time.perf_counter()
+        registry_pipeline.ingest(landing, run_id="bench", url=url)
+        load_rest = time.perf_counter() - start
+        dbt("seed", url=url)
+        dbt("run", "--exclude", "tag:registry", url=url)
+        full = dbt_seconds(url, "--full-refresh")
+        start = time.perf_counter()
+        registry_pipeline.ingest(later.parent, run_id="bench", url=url)
+        load_25 = time.perf_counter() - start
+        incremental = dbt_seconds(url)
+        with psycopg.connect(url) as conn:
+            total_rows = conn.execute("select sum(n_rows) from meta.registry_months where extract = 'sokande'"
+                                      ).fetchone()[0]
+
+        # 3. peak memory for a 500 000-row and a 2 000 000-row file (a month not loaded yet)
+        memory = {}
+        for size, month in ((rows, "203001"), (4 * rows, "203002")):
+            path = write_jobseeker_month(tmp / "memory" / f"sokande_{month}.txt", month, size, seed=3)
+            for name in (registry_pipeline.CATEGORY_FILE, registry_pipeline.REASON_FILE):
+                shutil.copy(landing / "registry" / name, path.parent / name)
+            memory[size] = peak_memory_mb(url, path)
+            path.unlink()
+
+    small, large = memory[rows], memory[4 * rows]
+    say(f"# Registry benchmark ({datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+        f"PostgreSQL via {'WAREHOUSE_URL' if os.environ.get('WAREHOUSE_URL') else 'embedded server'})")
+    say("")
+    say("| figure | measured | target |")
+    say("|---|---|---|")
+    say(f"| loader ÷ `psql \\copy`, one {rows:,}-row month | **{loader / baseline:.2f}** "
+        f"({loader:.2f} s ÷ {baseline:.2f} s; {n_rows / loader:,.0f} rows/s) | ≤ 2.0 |")
+    say(f"| dbt build after month {n_months + 1} ÷ full rebuild ({total_rows:,} person-months) | "
+        f"**{incremental / full:.2f}** ({incremental:.1f} s ÷ {full:.1f} s) | ≤ 0.15 |")
+    say(f"| loader peak memory, {rows:,} vs {4 * rows:,} rows | **{small[0]:.0f} MB vs {large[0]:.0f} MB** "
+        f"({(large[0] / small[0] - 1):+.0%}; loads took {small[1]:.1f} s and {large[1]:.1f} s) | within 20 % |")
+    say("")
+    say(f"Also: the other {n_months - 3} months loaded in {load_rest:.0f} s; month {n_months + 1} in {load_25:.1f} s. "
+        f"Loader runs: {', '.join(f'{t:.2f} s' for t, _ in loads)}; psql: {', '.join(f'{t:.2f} s' for t in base)}.")
+    say(f"Command: `make bench` (`python benchmarks/bench_registry.py {rows} {n_months}`).")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"(written to {RESULTS.relative_to(config.PROJECT_ROOT)})")
+
+
+if __name__ == "__main__":
+    main(*[int(a) for a in sys.argv[1:3]])
