@@ -10,7 +10,7 @@ for a run of consecutive months,
   stay, move between categories (11 → 14, 14 → 31/32, 15 while in etableringsprogrammet), and leave
   (``AVAKTUALISERINGSDATUM`` + ``AVAKTUALISERINGSORSAK``, empty ``SOKANDEKATEGORI``, gone the next month).
   About 9 % leave each month and are replaced by new and returning job seekers, so a month holds exactly
-  ``rows_per_month`` valid rows. Shares follow the brief of the statistics unit: categories 11 ≈ 40 %,
+  ``rows_per_month`` valid rows. Shares are set to look like the national register: categories 11 ≈ 40 %,
   14 ≈ 25 %, 15 ≈ 6 %, 21/22 ≈ 12 %, 31/32 ≈ 9 %, 41 ≈ 7 % at month end; ETABLERING ≈ 6.5 % (born outside
   Europe, 20–60 years, at most 24 months, then N); ≈ 30 % registered for more than 12 months;
   FUNKTIONSNEDSATTNING ≈ 20 %; EKONOMISKT_BISTAND ≈ 12 %. Municipalities are weighted by a rough number of
@@ -20,9 +20,11 @@ for a run of consecutive months,
   written ``YYYYMMDDNNNN`` or, for about one person in ten, ``YYYYMMDD-NNNN``; a person keeps the same PNR
   in every file.
 * ``jobbspar_YYYYMM.csv`` and ``jobbspar_deltagare_YYYYMM.csv`` (``;``, UTF-8 with BOM, CRLF like the
-  samples): full snapshots of the local job tracks (about one per 2 000 job seekers, at least 5) and of every
-  participation known at month end. About 3 % of the job seekers take part at any time (``PROJEKTKOD`` on
-  their rows while the participation has no ``slutdatum``). Those who end a track for work or studies mostly
+  samples): full snapshots of the local job tracks (one running or planned track per 2 000 job seekers, at
+  least 5, plus the ended ones) and of every participation known at month end, ended ones included; those
+  that ended before the first month belong to people no longer in the register. About 3 % of the job
+  seekers take part at any time (``PROJEKTKOD`` on their rows while the participation has no ``slutdatum``;
+  a person joins a track at most once). Those who end a track for work or studies mostly
   leave the register with the matching reason (01/02/03) within 90 days, as do about a third of those who
   leave etableringsprogrammet, so the warehouse's "transition within 90 days" figures are not trivial.
 * ``sokandekategorier.csv`` and ``avaktualiseringsorsaker.csv``: the code lists, byte for byte as delivered.
@@ -330,17 +332,20 @@ class _PnrRegister:
                      reserve: bool = True) -> np.ndarray:
         """Free serials (the third digit odd for men, even for women); reserved unless ``reserve`` is False."""
         serial = np.empty(len(birth), dtype=np.int64)
+        day = (birth.astype(np.int64) - _BASE) * 1000
         todo = np.arange(len(birth))
         while len(todo):
             serial[todo] = rng.integers(0, 100, len(todo)) * 10 + rng.integers(0, 5, len(todo)) * 2 + kon[todo]
-            key = (birth.astype(np.int64) - _BASE) * 1000 + serial
-            clash = self.taken[key[todo]]
-            _, first = np.unique(key[todo], return_index=True)  # the same new key twice in this batch
+            key = day[todo] + serial[todo]
+            clash = self.taken[key]
+            _, first = np.unique(key, return_index=True)  # the same new key twice in this batch
             repeated = np.ones(len(todo), dtype=bool)
             repeated[first] = False
-            todo = todo[clash | repeated]
-        if reserve:
-            self.taken[(birth.astype(np.int64) - _BASE) * 1000 + serial] = True
+            again = clash | repeated
+            self.taken[key[~again]] = True  # taken at once, so a serial drawn again cannot land on them
+            todo = todo[again]
+        if not reserve:
+            self.taken[day + serial] = False
         return serial
 
 
@@ -530,7 +535,7 @@ def _sample_stock(rng: np.random.Generator, model: _Model, pnr: _PnrRegister, n:
     return columns
 
 
-def _leaving(rng: np.random.Generator, model: _Model, m: int, columns: dict[str, np.ndarray],
+def _leaving(rng: np.random.Generator, model: _Model, m: int, columns: dict[str, np.ndarray] | _People,
              rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Who leaves in month ``m`` (day, 0 = stays) and why, from the monthly hazard, scheduled transitions
     and the 66th birthday. ``columns`` are person columns, ``rows`` the persons of the month (None = all)."""

@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingestion import generator_registry
@@ -373,6 +374,18 @@ def test_invalid_month_after_the_last_and_arguments(tmp_path):
         generate_registry(tmp_path, ["202401"], rows_per_month=2_000, bad_rows_per_month=3)
     with pytest.raises(ValueError):
         generate_registry(tmp_path, ["202401"], rows_per_month=100, invalid_month="202406")
+
+
+def test_personnummer_never_repeat_even_when_crowded():
+    """Many persons born on one day: every serial is different (men odd, women even third digit)."""
+    register = generator_registry._PnrRegister()
+    rng = np.random.default_rng(1)
+    day = date(1990, 5, 17).toordinal()
+    for kon in (0, 1):
+        serials = register.draw_serials(rng, np.full(450, day), np.full(450, kon))
+        assert len(set(serials.tolist())) == 450 and all(s % 2 == kon for s in serials.tolist())
+    more = register.draw_serials(rng, np.full(40, day), np.full(40, 1))
+    assert not set(more.tolist()) & set(serials.tolist())
 
 
 @pytest.mark.parametrize("name", ["sokande_202406.txt", "sokande_202406.txt.gz"])
