@@ -165,6 +165,14 @@ def print_headlines() -> None:
             _print_followup_headlines(conn)
         if conn.execute("select to_regclass('marts.mart_survey_response') is not null").fetchone()[0]:
             _print_survey_headlines(conn)
+        if conn.execute("select to_regclass('marts.mart_jobseekers_monthly') is not null").fetchone()[0]:
+            _print_registry_headlines(conn)
+
+
+def _print_registry_headlines(conn) -> None:
+    from ingestion.registry_headlines import print_registry_headlines
+
+    print_registry_headlines(conn)
 
 
 def _print_survey_headlines(conn) -> None:
@@ -209,6 +217,7 @@ def _print_followup_headlines(conn) -> None:
 
 
 DEMO_DATABASE = "samverkan_demo"
+DEMO_REGISTRY_ROWS = 500_000  # a national month
 
 
 def demo() -> None:
@@ -242,6 +251,15 @@ def demo() -> None:
 
         print(f"… genererar syntetiska enkätexporter till {surveys}", flush=True)
         generate_surveys(surveys, register_dir=target, seed=2024)
+    registry = landing / "registry"
+    if not registry.exists():
+        from ingestion.generator_registry import generate_registry
+
+        print(f"… genererar syntetiska registerutdrag (6 månader à {DEMO_REGISTRY_ROWS:,} rader) till {registry}",
+              flush=True)
+        months = [f"2025{m:02d}" for m in range(1, 7)]
+        generate_registry(registry, months, rows_per_month=DEMO_REGISTRY_ROWS, seed=2024, gzip_months={"202503"},
+                          bad_rows_per_month=40, invalid_month="202506")
     report_dir = run_all(landing)
     print_summary(landing, report_dir)
     from ingestion.transform import dbt_docs

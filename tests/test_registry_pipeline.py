@@ -12,12 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import table_counts
+from test_registry_extract import pnr, row, write
 
 from ingestion import pseudonym, registry_pipeline
 from ingestion.registry_load import KeyMismatchError
-
-from conftest import table_counts
-from test_registry_extract import pnr, row, write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registry"
 

@@ -8,6 +8,14 @@
     coalesce(upper(cast({{ column }} as text)) in ('J', 'TRUE'), false)
 {%- endmacro %}
 
+{#
+    A date of the extracts: the loader stores dates either typed or as validated YYYY-MM-DD
+    text; empty is null.
+#}
+{% macro registry_date(column) -%}
+    cast(nullif(btrim(cast({{ column }} as text)), '') as date)
+{%- endmacro %}
+
 {# Last day of the month that starts on the date month_start. #}
 {% macro registry_month_end(month_start) -%}
     cast({{ month_start }} + interval '1 month' - interval '1 day' as date)
@@ -142,6 +150,18 @@
             delete from {{ this }} where {{ registry_in_months(column, months) }}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#
+    Pre-hook of the models that join person rows to whole months (transitions, job-track
+    participations): no nested loops in this model's transaction. The raw tables and the month
+    just inserted often have no statistics yet; the planner then takes a month or a snapshot for
+    one row and loops over it once per person, which took minutes instead of seconds on a
+    national month. Hash joins read each month once, so the cost stays proportional to the
+    months built. `set local` ends with the model's transaction.
+#}
+{% macro registry_hash_joins_only() -%}
+    set local enable_nestloop = off
 {%- endmacro %}
 
 {#

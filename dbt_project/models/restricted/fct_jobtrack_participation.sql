@@ -12,6 +12,8 @@
         incremental_strategy='delete+insert',
         unique_key='manad',
         on_schema_change='fail',
+        post_hook='analyze {{ this }}',
+        pre_hook="{{ registry_hash_joins_only() }}",
         indexes=[
             {'columns': ['_load_id']},
             {'columns': ['manad']},

@@ -25,11 +25,15 @@
         incremental_strategy='delete+insert',
         unique_key='event_month',
         on_schema_change='fail',
+        post_hook='analyze {{ this }}',
         indexes=[
             {'columns': ['_load_id']},
             {'columns': ['event_month']},
         ],
-        pre_hook="{{ registry_delete_months('event_month', registry_transition_months_query(ref('fct_jobseeker_month'), ref('stg_registry__months'))) }}",
+        pre_hook=[
+            "{{ registry_hash_joins_only() }}",
+            "{{ registry_delete_months('event_month', registry_transition_months_query(ref('fct_jobseeker_month'), ref('stg_registry__months'))) }}",
+        ],
     )
 }}
 
