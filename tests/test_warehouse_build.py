@@ -119,9 +119,11 @@ def test_dimensions_and_bridges(built):
 
 
 def test_marts_pass_gx_and_analyst_reads_only_marts(built):
-    assert validate_marts(built)["validated"] == [
-        "mart_agreement_summary", "mart_jobseekers_monthly", "mart_jobtrack_outcomes", "mart_jobtracks_active",
-        "mart_municipality_coverage", "mart_transitions_90d"]
+    # only the register was delivered: the registry marts are empty by design and their suites skipped
+    assert validate_marts(built) == {
+        "validated": ["mart_agreement_summary", "mart_municipality_coverage"],
+        "skipped_no_deliveries": ["mart_jobseekers_monthly", "mart_jobtrack_outcomes", "mart_jobtracks_active",
+                                  "mart_transitions_90d"]}
     with psycopg.connect(built, autocommit=True) as conn:
         conn.execute("set role analyst")
         assert conn.execute("select count(*) from marts.mart_agreement_summary").fetchone()[0] == 12
