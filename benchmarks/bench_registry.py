@@ -137,6 +137,7 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         loader = statistics.median(t for t, _ in loads)
         baseline = statistics.median(base)
         n_rows = statistics.median(o["n_rows"] for _, o in loads)
+        print(f"… loader {loader:.2f} s, psql \\copy {baseline:.2f} s: ratio {loader / baseline:.2f}", flush=True)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("drop table if exists bench_untyped")
 
@@ -144,24 +145,30 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         start = time.perf_counter()
         registry_pipeline.ingest(landing, run_id="bench", url=url)
         load_rest = time.perf_counter() - start
+        print(f"… loaded the other {n_months - 3} months in {load_rest:.0f} s", flush=True)
         dbt("seed", url=url)
         dbt("run", "--exclude", "tag:registry", url=url)
         full = dbt_seconds(url, "--full-refresh")
+        print(f"… full build of the registry models over {n_months} months: {full:.1f} s", flush=True)
         start = time.perf_counter()
         registry_pipeline.ingest(later.parent, run_id="bench", url=url)
         load_25 = time.perf_counter() - start
         incremental = dbt_seconds(url)
+        print(f"… month {n_months + 1} loaded in {load_25:.1f} s, incremental build {incremental:.1f} s: "
+              f"ratio {incremental / full:.2f}", flush=True)
         with psycopg.connect(url) as conn:
             total_rows = conn.execute("select sum(n_rows) from meta.registry_months where extract = 'sokande'"
                                       ).fetchone()[0]
 
         # 3. peak memory for a 500 000-row and a 2 000 000-row file (a month not loaded yet)
         memory = {}
+        (tmp / "memory").mkdir()
         for size, month in ((rows, "203001"), (4 * rows, "203002")):
             path = write_jobseeker_month(tmp / "memory" / f"sokande_{month}.txt", month, size, seed=3)
             for name in (registry_pipeline.CATEGORY_FILE, registry_pipeline.REASON_FILE):
                 shutil.copy(landing / "registry" / name, path.parent / name)
             memory[size] = peak_memory_mb(url, path)
+            print(f"… {size:,} rows: peak {memory[size][0]:.0f} MB", flush=True)
             path.unlink()
 
     small, large = memory[rows], memory[4 * rows]

@@ -14,7 +14,6 @@ ever put into a message.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import multiprocessing
 import os
 import re
@@ -47,8 +46,6 @@ PNR, MANAD, KOMMUNKOD, KON, FODELSEAR, FODELSEREGION, KATEGORI, ETABLERING, FUNK
 
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _POWERS = 10 ** np.arange(8, -1, -1)
-_update = hashlib.blake2b.update
-_digest = hashlib.blake2b.digest
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _DIGIT = np.zeros(256, bool)
 _DIGIT[48:58] = True
@@ -152,7 +149,7 @@ class MonthValidator:
 
     def __init__(self, month: str, codes: CodeLists, municipalities: frozenset[str], key: bytes):
         self.month = month
-        self.mac = hashlib.blake2b(key=key, digest_size=16)
+        self.sip_key = pseudonym.siphash_key(key)
         self.year, self.month_number = int(month[:4]), int(month[4:])
         self.month_start = int(month) * 100 + 1
         self.month_end = int(month) * 100 + _days(self.year, self.month_number)
@@ -329,11 +326,7 @@ class MonthValidator:
         The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
         from KOMMUNKOD to the end of the row follow unchanged.
         """
-        pnrs = (digits + np.uint8(48)).view("S12").ravel().tolist()
-        macs = [self.mac.copy() for _ in range(len(pnrs))]  # the keyed state: the key block is hashed once
-        list(map(_update, macs, pnrs))
-        digest = np.frombuffer(b"".join(map(_digest, macs)), np.uint8).reshape(-1, 16)
-        del macs, pnrs
+        digest = pseudonym.siphash128(digits + np.uint8(48), self.sip_key)
         prefix = np.empty((len(lines), 43), np.uint8)
         prefix[:, :9] = (lines[:, None] // _POWERS % 10 + 48).astype(np.uint8)  # 9 digits: up to 999 999 999
         prefix[:, 9] = 124
@@ -361,19 +354,28 @@ def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
     return month_ok & (day >= 1) & (day <= days) & (year >= 1800)
 
 
+def default_workers() -> int:
+    """Worker processes for validation: the cores left once the database server (parsing the COPY) and
+    this process (reading, sending) have one each. Below two, validating in this process is faster:
+    on 2 cores a worker pool made a national month 30 % slower than validating in-process (measured
+    with benchmarks/bench_registry.py), as the workers, this process and the server compete."""
+    spare = (os.cpu_count() or 1) - 2
+    return spare if spare >= 2 else 1
+
+
 def stream(path: Path, codes: CodeLists, municipalities: frozenset[str], key: bytes | None = None,
            block_size: int = BLOCK_SIZE, workers: int | None = None) -> tuple[Stats, Iterator[bytes]]:
     """Validate and pseudonymise ``path`` block by block: (stats, COPY input blocks).
 
     ``stats`` fills in while the blocks are consumed; it is complete once the iterator is exhausted.
-    With ``workers`` > 1 (default ``REGISTRY_WORKERS``, else 2 on a machine with more than one core)
+    With ``workers`` > 1 (default ``REGISTRY_WORKERS``, else :func:`default_workers`)
     blocks are validated in worker processes while this process streams finished blocks, in order,
     to the database; at most ``workers + 1`` blocks are in flight, so memory stays bounded.
     """
     month = month_of(path)
     key = key if key is not None else pseudonym.load_key()
     if workers is None:
-        workers = int(os.environ.get("REGISTRY_WORKERS", "2" if (os.cpu_count() or 1) > 1 else "1"))
+        workers = int(os.environ.get("REGISTRY_WORKERS", default_workers()))
     stats = Stats()
     validator = MonthValidator(month, codes, municipalities, key)
 

@@ -125,9 +125,12 @@ def read_month(track_file: Path, municipalities: frozenset[str], key: bytes) -> 
             result.rejects += [Reject(line, column, message) for column, message in problems]
             continue
         seen.add((row["projektkod"], pnr))
-        result.participants.append((line, row["projektkod"], pseudonym.pseudonymise(pnr, key),
+        result.participants.append((line, row["projektkod"], pnr,
                                     row["startdatum"], row["slutdatum"] or None, row["avbrott"] == "J",
                                     row["aktivitet_efter"] or None))
+    # the personnummer replaced by their pseudonyms, all at once (vectorised)
+    ids = pseudonym.pseudonymise_many([p[2] for p in result.participants], key)
+    result.participants = [(*p[:2], person_id, *p[3:]) for p, person_id in zip(result.participants, ids, strict=True)]
     return result
 
 

@@ -77,7 +77,10 @@ residences as (
 
 ),
 
-jobseeker_loads as (
+-- materialized: computed once. Inlined, its join on manad with participants reduces to a constant
+-- (every side is filtered to the same months), so the planner can only nest-loop it and would
+-- re-aggregate the whole job-seeker month for every participant (minutes on a national month).
+jobseeker_loads as materialized (
 
     select manad, max(_load_id) as load_id
     from {{ ref('fct_jobseeker_month') }}
