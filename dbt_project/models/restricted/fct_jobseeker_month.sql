@@ -13,7 +13,7 @@
         post_hook='analyze {{ this }}',
         indexes=[
             {'columns': ['_load_id']},
-            {'columns': ['manad']},
+            {'columns': ['manad', '_load_id']},
         ],
     )
 }}

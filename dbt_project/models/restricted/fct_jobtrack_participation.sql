@@ -16,7 +16,7 @@
         pre_hook="{{ registry_hash_joins_only() }}",
         indexes=[
             {'columns': ['_load_id']},
-            {'columns': ['manad']},
+            {'columns': ['manad', '_load_id']},
         ],
     )
 }}
@@ -27,10 +27,7 @@
     where snapshots.extract_name = 'jobbspar'
         and (
             snapshots.load_id > {{ registry_watermark_sql() }}
-            or snapshots.manad in (
-                select manad from {{ ref('fct_jobseeker_month') }}
-                where _load_id > {{ registry_watermark_sql() }}
-            )
+            or snapshots.manad in ({{ registry_changed_months_sql(ref('fct_jobseeker_month')) }})
         )
     order by 1
 {%- endset -%}

@@ -21,9 +21,8 @@
 }}
 
 {%- set months_query -%}
-    select distinct to_char(manad, 'YYYY-MM-DD')
-    from {{ ref('fct_jobtrack_participation') }}
-    where _load_id > {{ registry_watermark_sql() }}
+    select to_char(changed.manad, 'YYYY-MM-DD')
+    from ({{ registry_changed_months_sql(ref('fct_jobtrack_participation')) }}) as changed
     order by 1
 {%- endset -%}
 {%- set months = registry_months_to_build(months_query) %}
