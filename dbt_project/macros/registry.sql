@@ -111,11 +111,13 @@
         (select max({{ month_column }}) from {{ relation }}),
         interval '1 month'
     ) as candidate (month)
-    where exists (
+    cross join lateral (
+        -- lateral + limit 1: a probe per month (as an exists, the planner may hash-join all new rows)
         select 1 from {{ relation }} as changed
         where changed.{{ month_column }} = cast(candidate.month as date)
             and changed._load_id > {{ registry_watermark_sql() }}
-    )
+        limit 1
+    ) as probe
 {%- endmacro %}
 
 {% macro registry_transition_months_query(jobseeker_months, registry_months) -%}
@@ -169,6 +171,17 @@
             delete from {{ this }} where {{ registry_in_months(column, months) }}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#
+    Post-hook of the person-level facts: fresh statistics for the months just written, so that the
+    models downstream plan with them. A small sample (statistics target 10: 3 000 rows, not
+    30 000) is plenty for month and load columns, and keeps this off the critical path of an
+    incremental build (1.6 s → a fraction on 12.5 million rows).
+#}
+{% macro registry_analyze() -%}
+    set local default_statistics_target = 10;
+    analyze {{ this }}
 {%- endmacro %}
 
 {#

@@ -10,7 +10,7 @@
         incremental_strategy='delete+insert',
         unique_key='manad',
         on_schema_change='fail',
-        post_hook='analyze {{ this }}',
+        post_hook="{{ registry_analyze() }}",
         indexes=[
             {'columns': ['_load_id']},
             {'columns': ['manad', '_load_id']},

@@ -12,7 +12,7 @@
         incremental_strategy='delete+insert',
         unique_key='manad',
         on_schema_change='fail',
-        post_hook='analyze {{ this }}',
+        post_hook="{{ registry_analyze() }}",
         pre_hook="{{ registry_hash_joins_only() }}",
         indexes=[
             {'columns': ['_load_id']},

@@ -25,7 +25,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_month',
         on_schema_change='fail',
-        post_hook='analyze {{ this }}',
+        post_hook="{{ registry_analyze() }}",
         indexes=[
             {'columns': ['_load_id']},
             {'columns': ['event_month']},
