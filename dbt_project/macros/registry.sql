@@ -102,7 +102,8 @@
     The months of `relation` that hold rows built from a load newer than this model's watermark:
     "what changed since the last build". Not `select distinct month ... where _load_id > W`,
     which reads every row of the new months (half a million per job-seeker month, a second each
-    time): one index probe per month instead, on the (month, _load_id) index of the facts.
+    time): one index probe per month instead, on the (month, _load_id) index of the facts
+    (every relation passed here needs one).
 #}
 {% macro registry_changed_months_sql(relation, month_column='manad') -%}
     select cast(candidate.month as date) as manad
@@ -112,12 +113,23 @@
         interval '1 month'
     ) as candidate (month)
     cross join lateral (
-        -- lateral + limit 1: a probe per month (as an exists, the planner may hash-join all new rows)
+        -- lateral + limit 1: a probe per month (as an exists, the planner may hash-join all new
+        -- rows). The row comparison can only be answered by the (month, _load_id) index, so the
+        -- planner cannot walk the _load_id index instead (through every new row, once per month).
         select 1 from {{ relation }} as changed
         where changed.{{ month_column }} = cast(candidate.month as date)
-            and changed._load_id > {{ registry_watermark_sql() }}
+            and (changed.{{ month_column }}, changed._load_id)
+                > (cast(candidate.month as date), {{ registry_watermark_sql() }})
         limit 1
     ) as probe
+{%- endmacro %}
+
+{# The job-seeker months whose load in force is newer than this model's watermark. #}
+{% macro registry_jobseeker_months_query(registry_months) -%}
+    select to_char(manad, 'YYYY-MM-DD')
+    from {{ registry_months }}
+    where extract_name = 'sokande' and load_id > {{ registry_watermark_sql() }}
+    order by manad
 {%- endmacro %}
 
 {% macro registry_transition_months_query(jobseeker_months, registry_months) -%}

@@ -1,15 +1,17 @@
 -- One row per person and month registered at Arbetsförmedlingen (person-level, schema
 -- restricted: not readable by analysts). Incremental: a build inserts only the months whose
 -- load in force (meta.registry_months, extract 'sokande') is newer than the newest _load_id
--- already here; a month delivered again has a newer load and replaces its rows (delete+insert
--- on manad). Rules in int_registry__jobseeker_months.
+-- already here; a month delivered again has a newer load and replaces its rows: a pre-hook
+-- deletes the months about to be built and the new rows are appended, in one transaction (no
+-- temporary copy of half a million rows, as delete+insert would write). Rules in
+-- int_registry__jobseeker_months.
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='manad',
+        incremental_strategy='append',
         on_schema_change='fail',
+        pre_hook="{{ registry_delete_months('manad', registry_jobseeker_months_query(ref('stg_registry__months'))) }}",
         post_hook="{{ registry_analyze() }}",
         indexes=[
             {'columns': ['_load_id']},
@@ -18,13 +20,7 @@
     )
 }}
 
-{%- set months_query -%}
-    select to_char(manad, 'YYYY-MM-DD')
-    from {{ ref('stg_registry__months') }}
-    where extract_name = 'sokande' and load_id > {{ registry_watermark_sql() }}
-    order by manad
-{%- endset -%}
-{%- set months = registry_months_to_build(months_query) %}
+{%- set months = registry_months_to_build(registry_jobseeker_months_query(ref('stg_registry__months'))) %}
 
 with
 
