@@ -115,7 +115,11 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         if len(report["loaded"]) > LIST_AT_MOST:
             print(f"    … och {len(report['loaded']) - LIST_AT_MOST} filer till")
         for o in report.get("partly_rejected", []):
-            print(f"    delvis avvisad: {o['delivery']} ({o['forms_rejected']} formulär) → {o['report']}")
+            if "forms_rejected" in o:
+                print(f"    delvis avvisad: {o['delivery']} ({o['forms_rejected']} formulär) → {o['report']}")
+            else:  # a registry month loaded with a few rows set aside (within the tolerance)
+                print(f"    rader satta åt sidan: {o['delivery']} ({o.get('n_rejected_rows', 0)} rader, högst 0,1 % "
+                      f"tolereras; i meta.registry_rejects) → {o['report']}")
         for o in report["rejected"]:
             print(f"    avvisad: {o['delivery']} ({len(o['problems'])} fel) → {o['report']}")
     with warehouse.connect() as conn:
