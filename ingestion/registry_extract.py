@@ -357,8 +357,9 @@ def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
 def default_workers() -> int:
     """Worker processes for validation: the cores left once the database server (parsing the COPY) and
     this process (reading, sending) have one each. Below two, validating in this process is faster:
-    on 2 cores a worker pool made a national month 40 % slower than validating in-process (measured
-    with benchmarks/bench_registry.py), as the workers, this process and the server compete."""
+    on 2 cores a worker pool made a national month 40 % slower than validating in-process (1.24 s
+    against 0.89 s for 500 000 rows, median of five loads), as the workers, this process and the
+    server compete for the cores."""
     spare = (os.cpu_count() or 1) - 2
     return spare if spare >= 2 else 1
 
