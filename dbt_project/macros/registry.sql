@@ -93,12 +93,6 @@
 {%- endmacro %}
 
 {#
-    The event months a transition model rebuilds (incremental builds): every month from
-    lookback months before to the month of each job-seeker month loaded since the model's
-    last build (read from fct_jobseeker_month, whose _load_id is indexed) and of each job
-    track snapshot loaded since then.
-#}
-{#
     The months of `relation` that hold rows built from a load newer than this model's watermark:
     "what changed since the last build". Not `select distinct month ... where _load_id > W`,
     which reads every row of the new months (half a million per job-seeker month, a second each
@@ -124,6 +118,13 @@
     ) as probe
 {%- endmacro %}
 
+{# registry_changed_months_sql as a months query for registry_months_to_build (YYYY-MM-DD text). #}
+{% macro registry_changed_months_query(relation) -%}
+    select to_char(changed.manad, 'YYYY-MM-DD')
+    from ({{ registry_changed_months_sql(relation) }}) as changed
+    order by 1
+{%- endmacro %}
+
 {# The job-seeker months whose load in force is newer than this model's watermark. #}
 {% macro registry_jobseeker_months_query(registry_months) -%}
     select to_char(manad, 'YYYY-MM-DD')
@@ -132,6 +133,12 @@
     order by manad
 {%- endmacro %}
 
+{#
+    The event months a transition model rebuilds (incremental builds): every month from
+    lookback months before to the month of each job-seeker month loaded since the model's
+    last build (registry_changed_months_sql over fct_jobseeker_month) and of each job
+    track snapshot loaded since then.
+#}
 {% macro registry_transition_months_query(jobseeker_months, registry_months) -%}
     with changed as (
         {{ registry_changed_months_sql(jobseeker_months) }}

@@ -20,12 +20,7 @@
     )
 }}
 
-{%- set months_query -%}
-    select to_char(changed.manad, 'YYYY-MM-DD')
-    from ({{ registry_changed_months_sql(ref('fct_jobtrack_participation')) }}) as changed
-    order by 1
-{%- endset -%}
-{%- set months = registry_months_to_build(months_query) %}
+{%- set months = registry_months_to_build(registry_changed_months_query(ref('fct_jobtrack_participation'))) %}
 
 with
 
