@@ -96,8 +96,13 @@
     The months of `relation` that hold rows built from a load newer than this model's watermark:
     "what changed since the last build". Not `select distinct month ... where _load_id > W`,
     which reads every row of the new months (half a million per job-seeker month, a second each
-    time): one index probe per month instead, on the (month, _load_id) index of the facts
-    (every relation passed here needs one).
+    time): per month, the highest load id of the month instead, which PostgreSQL reads from the
+    end of the (month, _load_id) index of the facts (every relation passed here needs one). A
+    min/max lookup like this is the one plan the planner always takes the index for; an
+    `exists`/`limit 1` probe let it pick a sequential scan "that stops at the first match" and
+    read the whole table once per month when no month had changed (20 s on the job-track facts).
+    A month of these models is always rebuilt whole, so its highest load id says whether any of
+    its rows is new.
 #}
 {% macro registry_changed_months_sql(relation, month_column='manad') -%}
     select cast(candidate.month as date) as manad
@@ -107,15 +112,11 @@
         interval '1 month'
     ) as candidate (month)
     cross join lateral (
-        -- lateral + limit 1: a probe per month (as an exists, the planner may hash-join all new
-        -- rows). The row comparison can only be answered by the (month, _load_id) index, so the
-        -- planner cannot walk the _load_id index instead (through every new row, once per month).
-        select 1 from {{ relation }} as changed
+        select max(changed._load_id) as load_id
+        from {{ relation }} as changed
         where changed.{{ month_column }} = cast(candidate.month as date)
-            and (changed.{{ month_column }}, changed._load_id)
-                > (cast(candidate.month as date), {{ registry_watermark_sql() }})
-        limit 1
-    ) as probe
+    ) as newest
+    where newest.load_id > {{ registry_watermark_sql() }}
 {%- endmacro %}
 
 {# registry_changed_months_sql as a months query for registry_months_to_build (YYYY-MM-DD text). #}
@@ -131,6 +132,28 @@
     from {{ registry_months }}
     where extract_name = 'sokande' and load_id > {{ registry_watermark_sql() }}
     order by manad
+{%- endmacro %}
+
+{#
+    The months restricted.fct_jobseeker_month builds (materialization registry_month_partitioned),
+    as YYYY-MM-DD text: in a full build every job-seeker month in force, else those whose load
+    in force is newer than the table's watermark (registry_jobseeker_months_query).
+#}
+{% macro registry_partition_months(rebuild) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set registry_months = ref('stg_registry__months') -%}
+    {%- if rebuild -%}
+        {%- set query -%}
+            select to_char(manad, 'YYYY-MM-DD') from {{ registry_months }}
+            where extract_name = 'sokande'
+            order by 1
+        {%- endset -%}
+    {%- else -%}
+        {%- set query = registry_jobseeker_months_query(registry_months) -%}
+    {%- endif -%}
+    {{ return(run_query(query).columns[0].values() | map('string') | list) }}
 {%- endmacro %}
 
 {#
@@ -205,7 +228,8 @@
 
 {#
     Pre-hook of the models that join person rows to whole months (transitions, job-track
-    participations): no nested loops in this model's transaction. The raw tables and the month
+    participations) or a month to the code lists (the job-seeker facts): no nested loops in
+    this model's transaction. The raw tables and the month
     just inserted often have no statistics yet; the planner then takes a month or a snapshot for
     one row and loops over it once per person, which took minutes instead of seconds on a
     national month. Hash joins read each month once, so the cost stays proportional to the

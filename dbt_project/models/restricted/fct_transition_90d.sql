@@ -108,9 +108,10 @@ jobtrack_leavers as (
         participants.slutdatum as event_date,
         participants.slutdatum as window_start
     from participants
-    inner join latest_jobtrack_snapshot
-        on latest_jobtrack_snapshot.manad = participants.manad
-    where participants.slutdatum is not null
+    -- a comparison with a single value, not a join: PostgreSQL then reads only the latest
+    -- snapshot through the month index of the raw table, not every snapshot ever delivered
+    where participants.manad = (select latest_jobtrack_snapshot.manad from latest_jobtrack_snapshot)
+        and participants.slutdatum is not null
         and {{ registry_in_months("cast(date_trunc('month', participants.slutdatum) as date)", event_months) }}
 
 ),
