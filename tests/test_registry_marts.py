@@ -280,6 +280,50 @@ def test_marts_pass_their_gx_suites(history, mart):
     assert validate_sql_table(history["url"], "marts", mart, f"marts/{mart}.json") == []
 
 
+PARTITIONS = """
+    select child.relname, pg_get_expr(child.relpartbound, child.oid)
+    from pg_inherits
+    join pg_class as child on child.oid = pg_inherits.inhrelid
+    where pg_inherits.inhparent = 'restricted.fct_jobseeker_month'::regclass
+    order by 1
+"""
+
+
+def test_the_person_month_fact_has_one_partition_per_month(history):
+    url = history["url"]
+    assert fetch(url, "select count(*) from pg_partitioned_table "
+                      "where partrelid = 'restricted.fct_jobseeker_month'::regclass") == [(1,)]
+    assert fetch(url, PARTITIONS) == [
+        ("fct_jobseeker_month_202406", "FOR VALUES FROM ('2024-06-01') TO ('2024-07-01')"),
+        ("fct_jobseeker_month_202407", "FOR VALUES FROM ('2024-07-01') TO ('2024-08-01')"),
+    ]
+    # each partition holds its month only, and the indexes reach every partition
+    for month, partition in ((JUNE, "fct_jobseeker_month_202406"), (JULY, "fct_jobseeker_month_202407")):
+        assert fetch(url, f"select distinct manad::text from restricted.{partition}") == [(month[:10],)]
+        assert fetch(url, "select count(*) from pg_indexes where schemaname = 'restricted' "
+                          "and tablename = %s", partition) == [(2,)]
+
+
+def test_a_table_from_before_partitioning_is_rebuilt_partitioned(history):
+    """A warehouse built before fct_jobseeker_month was partitioned holds a plain table: the next
+    (incremental) build replaces it with the partitioned one, with the same rows."""
+    url = history["url"]
+    columns = "person_id, manad, kommunkod, sokandekategori, ended, unga, langtidsarbetslosa, _load_id"
+    before = fetch(url, f"select {columns} from restricted.fct_jobseeker_month order by person_id, manad")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table restricted.fct_jobseeker_month_plain as "
+                     "select * from restricted.fct_jobseeker_month")
+        conn.execute("drop table restricted.fct_jobseeker_month")
+        conn.execute("alter table restricted.fct_jobseeker_month_plain rename to fct_jobseeker_month")
+        conn.execute("alter table restricted.fct_jobseeker_month owner to warehouse_transformer")
+    assert fetch(url, PARTITIONS) == []
+    written = build_registry(url)
+    assert written["fct_jobseeker_month"] == len(before)
+    assert [name for name, _ in fetch(url, PARTITIONS)] == ["fct_jobseeker_month_202406",
+                                                            "fct_jobseeker_month_202407"]
+    assert fetch(url, f"select {columns} from restricted.fct_jobseeker_month order by person_id, manad") == before
+
+
 def test_a_full_refresh_gives_the_same_marts(history):
     """Run last in this module: rebuilds everything from raw and compares with the incremental result."""
     url = history["url"]

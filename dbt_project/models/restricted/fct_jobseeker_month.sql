@@ -1,18 +1,16 @@
 -- One row per person and month registered at Arbetsförmedlingen (person-level, schema
--- restricted: not readable by analysts). Incremental: a build inserts only the months whose
--- load in force (meta.registry_months, extract 'sokande') is newer than the newest _load_id
--- already here; a month delivered again has a newer load and replaces its rows: a pre-hook
--- deletes the months about to be built and the new rows are appended, in one transaction (no
--- temporary copy of half a million rows, as delete+insert would write). Rules in
--- int_registry__jobseeker_months.
+-- restricted: not readable by analysts). Partitioned by month (materialization
+-- registry_month_partitioned): a build fills only the partitions of the months whose load in
+-- force (meta.registry_months, extract 'sokande') is newer than the newest _load_id already
+-- here; a month delivered again has a newer load and its partition is replaced, in one
+-- transaction. Rules in int_registry__jobseeker_months.
+-- depends_on: {{ ref('stg_registry__months') }}
 
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ registry_delete_months('manad', registry_jobseeker_months_query(ref('stg_registry__months'))) }}",
-        post_hook="{{ registry_analyze() }}",
+        materialized='registry_month_partitioned',
+        partition_column='manad',
+        pre_hook="{{ registry_hash_joins_only() }}",
         indexes=[
             {'columns': ['_load_id']},
             {'columns': ['manad', '_load_id']},
@@ -20,14 +18,11 @@
     )
 }}
 
-{%- set months = registry_months_to_build(registry_jobseeker_months_query(ref('stg_registry__months'))) %}
-
 with
 
 jobseeker_months as (
 
     select * from {{ ref('int_registry__jobseeker_months') }}
-    where {{ registry_in_months('manad', months) }}
 
 ),
 
