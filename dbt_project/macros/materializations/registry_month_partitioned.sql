@@ -19,10 +19,11 @@
     which joins on person_id use), after an incremental build of the new partitions only (the
     distribution over the whole table hardly moves with one month; analyzing the table
     would sample every partition again).
-    Each partition is filled with the model's rows of that month (`where <column> = month`,
-    which PostgreSQL pushes down to the month's raw partition) as a table of its own, then
-    attached: PostgreSQL then builds the table's indexes on it in one go, instead of updating
-    them row by row during the insert (a second less per month). Everything happens in one
+    Each partition is made with the model's rows of that month (`create table as ... where
+    <column> = month`, which PostgreSQL pushes down to the month's raw partition, and may read
+    with parallel workers, which an insert may not), then attached: PostgreSQL then builds the
+    table's indexes on it in one go, instead of updating them row by row during an insert
+    (a second less per month). Everything happens in one
     transaction: readers see the old month or the new one, never half of it.
 
     The model's columns must stay those of the table (as on_schema_change='fail'): a change
@@ -48,7 +49,9 @@
     {% call statement('shape') -%}
         drop table if exists {{ shape_relation }};
         create temporary table {{ shape_relation }} as
-        select * from ({{ sql }}) as model_rows
+        select * from (
+            {{ sql }}
+        ) as model_rows
         with no data
     {%- endcall %}
     {%- set columns = adapter.get_columns_in_relation(shape_relation) -%}
@@ -63,18 +66,18 @@
         {%- endcall %}
     {% else %}
         {%- set existing_columns = adapter.get_columns_in_relation(existing_relation) -%}
-        {%- set new_names = columns | map(attribute='name') | list -%}
-        {%- set old_names = existing_columns | map(attribute='name') | list -%}
-        {% if new_names != old_names %}
+        {%- set new_columns = [] -%}
+        {%- for c in columns %}{% do new_columns.append(c.name ~ ' ' ~ c.data_type) %}{% endfor -%}
+        {%- set old_columns = [] -%}
+        {%- for c in existing_columns %}{% do old_columns.append(c.name ~ ' ' ~ c.data_type) %}{% endfor -%}
+        {% if new_columns != old_columns %}
             {% do exceptions.raise_compiler_error(
-                "The columns of " ~ this ~ " have changed (table: " ~ old_names | join(', ')
-                ~ "; model: " ~ new_names | join(', ') ~ "). Rebuild it with --full-refresh.") %}
+                "The columns of " ~ this ~ " have changed (table: " ~ old_columns | join(', ')
+                ~ "; model: " ~ new_columns | join(', ') ~ "). Rebuild it with --full-refresh.") %}
         {% endif %}
     {% endif %}
 
-    {%- set column_list = columns | map(attribute='name') | map('replace', '"', '""')
-        | list -%}
-    {#- one statement per month, the insert last: its row count is the month's -#}
+    {#- one statement per month, the create table as last: its row count is the month's -#}
     {%- set rows_written = [] -%}
     {%- for month in months %}
         {%- set partition = api.Relation.create(
@@ -83,10 +86,11 @@
             identifier=target_relation.identifier ~ '_' ~ month[:4] ~ month[5:7]) %}
         {% call statement('fill_' ~ loop.index) -%}
             drop table if exists {{ partition }};
-            create table {{ partition }} (like {{ target_relation }});
-            insert into {{ partition }} ({% for name in column_list %}"{{ name }}"{% if not loop.last %}, {% endif %}{% endfor %})
-            select {% for name in column_list %}model_rows."{{ name }}"{% if not loop.last %}, {% endif %}{% endfor %}
-            from ({{ sql }}) as model_rows
+            create table {{ partition }} as
+            select model_rows.*
+            from (
+                {{ sql }}
+            ) as model_rows
             where model_rows.{{ adapter.quote(column) }} = date '{{ month }}'
         {%- endcall %}
         {%- do rows_written.append(load_result('fill_' ~ loop.index).response.rows_affected) %}
