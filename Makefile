@@ -71,7 +71,7 @@ test: db airflow-init
 	$(BIN)/python -m pytest
 
 # Benchmarks (not tests): 600 follow-up workbooks; one survey wave of 5 000 respondents × 100 questions;
-# registry extracts at national scale (25 months × 500 000 rows; ≈ 5 minutes on 2 cores), results in
+# registry extracts at national scale (25 months × 500 000 rows; ≈ 9 minutes on 2 cores), results in
 # benchmarks/results/registry.md.
 bench: db
 	@$(BIN)/python benchmarks/bench_forms.py 600
