@@ -1,7 +1,10 @@
 """Index meta.load_audit (source, loaded_at); describe every raw and meta table and its key columns.
 
-Why: "when did source X last load" (dbt source freshness, the run report) asks for the latest
-loaded_at of one source; with the index that is one index probe instead of a scan of the audit.
+Why the index: "when did source X last load" (``where source = ... order by loaded_at desc limit 1``,
+dbt source freshness with a per-source ``filter``, the list of loaded sources) becomes an index probe
+instead of a scan of the audit. The audit grows by one row per delivery, so this is cheap insurance,
+not a cure: dbt's freshness on the whole of meta.load_audit (max(loaded_at) of any source) does not
+need it.
 The comments make ``\\d+`` and database browsers say what each table is: raw and meta are written by
 the loaders, not built by dbt, so dbt's persist_docs cannot describe them. The comment texts follow
 the notes of the bootstrap.sql that created the tables.
