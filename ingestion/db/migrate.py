@@ -23,28 +23,33 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import sqlalchemy
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from psycopg import sql
-from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
-# Serialises migrations on one server. Taken in the server's "postgres" database, because advisory
-# locks are per database: roles are cluster-wide (their creation and grants race between two
-# databases being migrated at once) and two processes may both find the database missing.
-# The number is the one bootstrap.sql's runner used, kept so the two are recognisably the same lock.
+# Alembic's own INFO lines (plugins set up, "Context impl PostgresqlImpl", each step) would fill every
+# task log at each start; the revisions applied are logged below instead. Whoever wants Alembic's lines
+# sets the level of the "alembic" logger (any level set before or after this import wins). Alembic
+# logs some of them when imported, hence its imports inside the functions (which also keeps this
+# module cheap to import for DAG parsing).
+if logging.getLogger("alembic").level == logging.NOTSET:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+# Serialises migrations on one server: roles are cluster-wide (their creation and grants race between
+# two databases being migrated at once) and two processes may both find the database missing. Taken
+# in the server's "postgres" database, as advisory locks are per database: the old bootstrap() took
+# this same number in the warehouse database itself, which serialised only runs on that database.
 MIGRATION_LOCK_KEY = 7243501
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
-VERSION_TABLE = "schema_migrations"
-VERSION_TABLE_SCHEMA = "meta"
 
 
 def version_locations() -> list[Path]:
@@ -54,6 +59,8 @@ def version_locations() -> list[Path]:
 
 def alembic_config() -> Config:
     """Alembic's configuration, built in code (no alembic.ini); output of commands goes nowhere."""
+    from alembic.config import Config
+
     config = Config(stdout=io.StringIO())
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -63,6 +70,8 @@ def alembic_config() -> Config:
 
 def heads() -> set[str]:
     """The head revisions of the scripts (one, as the chain is linear)."""
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
@@ -73,6 +82,8 @@ def migrate(url: str, target: str = "heads") -> list[str]:
     transaction: a failing revision leaves the database as it was. Safe to run from several
     processes at once (see MIGRATION_LOCK_KEY).
     """
+    from alembic import command
+
     return _run(url, lambda config: command.upgrade(config, target))
 
 
@@ -81,11 +92,16 @@ def downgrade(url: str, target: str) -> list[str]:
 
     For development and tests: the baseline revisions refuse (they would drop the warehouse's data).
     """
+    from alembic import command
+
     return _run(url, lambda config: command.downgrade(config, target))
 
 
 def _run(url: str, step: Callable[[Config], None]) -> list[str]:
     """Run one Alembic command on ``url`` under the server-wide lock; the revisions it went through."""
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
     applied: list[str] = []
     with psycopg.connect(_with_database(_libpq_url(url), "postgres"), autocommit=True) as lock:
         lock.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))

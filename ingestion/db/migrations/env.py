@@ -14,8 +14,7 @@ migrations is not a load's business. ``warehouse_transformer`` may read it, like
 (0001_core grants that, and runs after Alembic has created the table).
 
 The whole upgrade (prelude included) is one transaction on the connection ``migrate`` passes in
-``config.attributes["connection"]``; it also takes, for that transaction, the advisory lock the old
-bootstrap() took in the database itself, so a process still running the old code waits for it.
+``config.attributes["connection"]``, under the server-wide lock ``migrate`` holds.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from alembic.runtime.migration import MigrationInfo
 
 VERSION_TABLE = "schema_migrations"
 VERSION_TABLE_SCHEMA = "meta"
-OLD_BOOTSTRAP_LOCK_KEY = 7243501
 
 PRELUDE = """
 do $$
@@ -61,10 +59,8 @@ def run_migrations_online() -> None:
     def record(ctx, step: MigrationInfo, heads, run_args) -> None:
         applied.append(step.up_revision_id)  # on a downgrade: the revision reverted
 
-    driver = connection.connection.driver_connection
     # Through the driver: the SQL has % (format('%I')) that SQLAlchemy's parameter handling would take.
-    driver.execute(f"select pg_advisory_xact_lock({OLD_BOOTSTRAP_LOCK_KEY})")
-    driver.execute(PRELUDE)
+    connection.connection.driver_connection.execute(PRELUDE)
     context.configure(
         connection=connection,
         version_table=VERSION_TABLE,
