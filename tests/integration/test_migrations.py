@@ -38,7 +38,7 @@ def admin_url(request) -> str:
     try:
         return request.getfixturevalue("server_url")
     except pytest.FixtureLookupError:
-        return os.environ.get("WAREHOUSE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        return os.environ["WAREHOUSE_URL"]
 
 
 def _with_database(url: str, name: str) -> str:
@@ -250,6 +250,7 @@ def versions(url: str) -> set[str]:
 
 
 def test_fresh_database_gets_every_revision_once(new_database):
+    """An empty server gets the whole chain, in order, once; every table of the old bootstrap exists."""
     url = new_database()
     revisions = chain()
     assert revisions[:5] == [
@@ -278,6 +279,7 @@ def test_fresh_database_gets_every_revision_once(new_database):
 
 
 def test_baseline_revisions_equal_the_old_bootstrap(new_database):
+    """dbt and the loaders rely on the schema the old bootstrap.sql made: the baseline must be exactly it."""
     old, new = new_database(), new_database()
     bootstrap_before_migrations(old)
     assert migrate(new, target=BASELINE_HEAD) == chain()[:5]
@@ -285,6 +287,7 @@ def test_baseline_revisions_equal_the_old_bootstrap(new_database):
 
 
 def test_older_warehouse_migrates_without_losing_rows(new_database):
+    """A warehouse in the field (built by bootstrap.sql, holding loads) is adopted: rows kept, schema = fresh."""
     old, fresh = new_database(), new_database()
     bootstrap_before_migrations(old)
     load_sample(old)
@@ -313,6 +316,7 @@ def test_older_warehouse_migrates_without_losing_rows(new_database):
 
 
 def test_two_migrations_at_once_on_one_new_database(new_database):
+    """Two processes starting at once (scheduler and a worker): both succeed, one of them does the work."""
     url = new_database()
     start = threading.Barrier(2)
     results: list[list[str]] = []
@@ -336,6 +340,7 @@ def test_two_migrations_at_once_on_one_new_database(new_database):
 
 
 def test_latest_revision_downgrades_and_upgrades_again(new_database):
+    """The later revision can be reverted (back to the baseline schema, rows kept) and applied again."""
     url, old = new_database(), new_database()
     migrate(url)
     load_sample(url)
@@ -357,6 +362,7 @@ def test_latest_revision_downgrades_and_upgrades_again(new_database):
 
 
 def test_baseline_refuses_to_downgrade_and_changes_nothing(new_database):
+    """Reverting the baseline would drop the data: it raises, and the failed transaction leaves no trace."""
     url = new_database()
     migrate(url, target=BASELINE_HEAD)
     with pytest.raises(RuntimeError, match="the baseline cannot be downgraded"):

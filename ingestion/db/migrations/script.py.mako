@@ -4,7 +4,8 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
-Say why the schema changes, and write downgrade() unless it would lose data (then raise, saying so).
+Revision id: NNNN_what_changes, at most 32 characters (the version table's column), down_revision the
+current head. Say why the schema changes, and write downgrade() unless it would lose data (then raise, saying so).
 Plain SQL is fine: op.execute("..."), or op.get_bind().connection.driver_connection.execute(sql) when
 the SQL holds % or :name that SQLAlchemy would take for parameters. DDL on tables in raw or meta runs
 as warehouse_loader (set role warehouse_loader; ... reset role;), which owns them.
