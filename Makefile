@@ -63,7 +63,7 @@ demo: db airflow-init
 	@$(BIN)/python -m ingestion demo
 
 run: db airflow-init
-	@test -n "$(LANDING)" || (echo "Ange en landningsmapp: make run LANDING=../shared/samples"; exit 2)
+	@test -n "$(LANDING)" || (echo "Ange en landningsmapp: make run LANDING=examples/landing"; exit 2)
 	@$(BIN)/python -m ingestion run --landing "$(LANDING)"
 
 test: db airflow-init

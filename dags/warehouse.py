@@ -8,7 +8,7 @@ import operator
 import pendulum
 from airflow.sdk import dag, task
 
-from ingestion.assets import ALL_RAW_ASSETS
+from ingestion.orchestration.assets import ALL_RAW_ASSETS
 
 
 @dag(
@@ -23,13 +23,13 @@ from ingestion.assets import ALL_RAW_ASSETS
 def warehouse():
     @task
     def dbt_build() -> dict:
-        from ingestion.transform import dbt_build
+        from ingestion.orchestration.transform import dbt_build
 
         return dbt_build()
 
     @task
     def validate_marts(build: dict) -> dict:
-        from ingestion.mart_checks import validate_marts
+        from ingestion.validation.marts import validate_marts
 
         return validate_marts()
 

@@ -1,3 +1,5 @@
-from ingestion.cli import main
+"""``python -m ingestion <command>``: the Makefile's targets call these (see ingestion.orchestration.cli)."""
+
+from ingestion.orchestration.cli import main
 
 raise SystemExit(main())

@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingestion import config as project_config
-from ingestion import embedded_pg, warehouse
+from ingestion.core import config as project_config
+from ingestion.db import connection, embedded
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REGISTER = FIXTURES / "agreement_register"
@@ -29,7 +29,7 @@ def _server_url() -> str:
     url = os.environ.get("WAREHOUSE_URL")
     if url:
         return url
-    return embedded_pg.start()
+    return embedded.start()
 
 
 @pytest.fixture(scope="session")
@@ -44,14 +44,14 @@ def test_db_factory(server_url):
 
     def make() -> str:
         name = f"samverkan_test_{uuid.uuid4().hex[:10]}"
-        url = warehouse.with_database(server_url, name)
-        warehouse.bootstrap(url)
+        url = connection.with_database(server_url, name)
+        connection.bootstrap(url)
         created.append(name)
         return url
 
     yield make
     for name in created:
-        warehouse.drop_database(warehouse.with_database(server_url, name))
+        connection.drop_database(connection.with_database(server_url, name))
 
 
 @pytest.fixture
@@ -113,3 +113,11 @@ def airflow_env() -> dict[str, str]:
         subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
         (home / ".migrated").touch()
     return env
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by its folder (unit, integration, airflow), so that ``-m`` selects a part."""
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder in ("unit", "integration", "airflow"):
+            item.add_marker(folder)

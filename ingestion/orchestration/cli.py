@@ -1,0 +1,77 @@
+"""Command line: ``python -m ingestion <command>`` (the Makefile's targets call these)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingestion")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="embedded PostgreSQL and schema bootstrap")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    run = sub.add_parser("run", help="run every pipeline once over a landing folder")
+    run.add_argument("--landing", required=True, help="folder with one sub-folder per source")
+    sub.add_parser("demo", help="generate national demo data and run every pipeline")
+    sub.add_parser("docs", help="generate the dbt documentation site")
+    args = parser.parse_args(argv)
+
+    if args.command == "db":
+        return _db(args.action)
+    from ingestion.orchestration import runner
+
+    if args.command in ("run", "demo"):
+        _local_pseudonym_key()
+    try:
+        if args.command == "run":
+            from ingestion.orchestration.summary import print_summary
+
+            report_dir = runner.run_all(args.landing)
+            print_summary(args.landing, report_dir)
+        elif args.command == "demo":
+            from ingestion.synthetic.demo import demo
+
+            demo()
+        elif args.command == "docs":
+            from ingestion.orchestration.transform import dbt_docs
+
+            print(f"dbt-dokumentationen: {dbt_docs()}")
+    except runner.DagRunFailed as exc:
+        print(exc)
+        return 1
+    return 0
+
+
+def _local_pseudonym_key() -> None:
+    """Local runs get a pseudonymisation key in the state folder (production sets its own secret)."""
+    from ingestion.privacy.pseudonym import KEY_FILE_ENV, ensure_local_key
+
+    path = ensure_local_key()
+    if path is not None:
+        print(f"… registerutdrag: lokal nyckel för pseudonymisering i {path} "
+              f"(i drift: sätt en egen hemlighet, se README; {KEY_FILE_ENV} pekar nu hit)", flush=True)
+
+
+def _db(action: str) -> int:
+    from ingestion.db import connection, embedded
+
+    external = bool(os.environ.get("WAREHOUSE_URL"))
+    if action == "start":
+        if not external:
+            embedded.start()
+        connection.bootstrap()
+        where = "WAREHOUSE_URL" if external else f"inbäddad PostgreSQL, port {embedded.port()}"
+        print(f"Databasen är redo ({where}).")
+    elif action == "stop":
+        if external:
+            print("WAREHOUSE_URL är satt: den databasen startas och stoppas inte av projektet.")
+        elif embedded.stop():
+            print("Den inbäddade PostgreSQL har stoppats.")
+        else:
+            print("Den inbäddade PostgreSQL körde inte.")
+    elif action == "status":
+        print("körs" if external or embedded.is_running() else "stoppad")
+    elif action == "url":
+        print(connection.warehouse_url())
+    return 0

@@ -1,0 +1,70 @@
+"""The one shape of every source DAG: find the new work items, validate and load each as its own mapped
+task, then publish the source's raw-table Assets (which start the warehouse build).
+
+A source's DAG differs only in its :class:`~ingestion.sources.base.Source` entry: what one item is (a
+delivery, a batch of files, a month), how many run at once, and whether a precheck must pass first (the
+registry refuses to read anything without its pseudonymisation key). Nothing here touches the database or
+imports pandas, numpy or GX at parse time: tasks import the source's pipeline when they run.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+from ingestion.orchestration.assets import source_assets
+from ingestion.sources.base import Source
+
+START = pendulum.datetime(2024, 1, 1, tz="Europe/Stockholm")
+PARAMS = {
+    "landing_dir": Param(None, type=["null", "string"], description="Landningsmapp (standard: LANDING_DIR)"),
+    "report_dir": Param(None, type=["null", "string"], description="Mapp för körningens sammanfattning"),
+}
+
+
+def source_dag(source: Source, schedule: str = "@daily"):
+    """The DAG with id ``source.name``: ingests ``<landing>/<source>/`` and emits the source's Assets."""
+
+    @dag(dag_id=source.name, description=source.description, schedule=schedule, start_date=START, catchup=False,
+         max_active_runs=1, tags=list(source.tags), params=PARAMS)
+    def ingest():
+        @task(task_id=f"find_new_{source.items}")
+        def find_new(params: dict | None = None) -> list:
+            return source.module().find_new((params or {}).get("landing_dir"))
+
+        @task(task_id=f"load_{source.item}", max_active_tis_per_dagrun=source.parallel_items)
+        def load(item, params: dict | None = None) -> list[dict]:
+            return source.module().process(item, (params or {}).get("landing_dir"),
+                                           run_id=get_current_context()["run_id"])
+
+        @task(outlets=source_assets(source), trigger_rule="none_failed")
+        def publish(outcomes: list[list[dict]] | None, params: dict | None = None) -> dict:
+            """Record the run's outcome; skip (so no Asset event, no dbt run) when nothing new was loaded."""
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from ingestion.orchestration.run_report import write_outcomes
+
+            # index by length: iterating a lazy XCom sequence probes one past the end and logs an error
+            results = [o for i in range(len(outcomes)) for o in outcomes[i]] if outcomes else []
+            summary = write_outcomes(source.name, results, (params or {}).get("report_dir"))
+            if not summary["loaded"]:
+                raise AirflowSkipException("inget nytt lästes in: lagret behöver inte byggas om")
+            return summary
+
+        items = find_new()
+        if source.has_precheck:
+
+            @task(task_id="precheck")
+            def precheck() -> None:
+                """Refuse to run, in plain words, when the source cannot be read safely (nothing is read before)."""
+                from airflow.sdk.exceptions import AirflowFailException
+
+                try:
+                    source.module().precheck()
+                except Exception as error:  # the source's own refusal, already in plain Swedish words
+                    raise AirflowFailException(str(error)) from None
+
+            precheck() >> items
+        publish(load.expand(item=items))
+
+    return ingest()

@@ -1,0 +1,54 @@
+"""Running dbt (installed in its own virtual environment) against the connection."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+
+from ingestion.core import config
+from ingestion.db import connection
+
+log = logging.getLogger(__name__)
+
+
+class DbtError(RuntimeError):
+    pass
+
+
+def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
+    """Run a dbt command in ``dbt_project/`` with the connection taken from the warehouse URL."""
+    env = os.environ | connection.dbt_env(url) | {
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DBT_LOG_PATH": str(config.state_dir() / "dbt-logs"),
+    }
+    command = [config.dbt_executable(), *args, "--project-dir", str(config.DBT_PROJECT_DIR),
+               "--profiles-dir", str(config.DBT_PROJECT_DIR)]
+    if not os.path.exists(command[0]):
+        raise DbtError(f"dbt finns inte på {command[0]}: kör `make setup` (eller sätt DBT_EXECUTABLE)")
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    for line in result.stdout.splitlines():
+        log.info("dbt: %s", line)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-40:])
+        raise DbtError(f"`dbt {' '.join(args)}` misslyckades (kod {result.returncode}):\n"
+                       f"{tail}\n{result.stderr[-2000:]}")
+    return result
+
+
+def dbt_build(url: str | None = None) -> dict:
+    """``dbt build`` (seeds, models, tests); returns counts per status from run_results.json."""
+    dbt("build", url=url)
+    results = json.loads((config.DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+    counts: dict[str, int] = {}
+    for item in results["results"]:
+        kind = item["unique_id"].split(".")[0]
+        key = f"{kind}:{item['status']}"
+        counts[key] = counts.get(key, 0) + 1
+    return {"elapsed_s": round(results.get("elapsed_time", 0.0), 1), "counts": counts}
+
+
+def dbt_docs(url: str | None = None) -> str:
+    dbt("docs", "generate", url=url)
+    return str(config.DBT_PROJECT_DIR / "target" / "index.html")

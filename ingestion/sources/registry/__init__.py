@@ -1,0 +1,16 @@
+"""Arbetsförmedlingen's monthly registry extracts (``registerutdrag``): the only person-level source."""
+
+from ingestion.sources.base import Source
+from ingestion.sources.registry.contract import LABEL, RAW_TABLES, SOURCE
+
+ENTRY = Source(
+    name=SOURCE,
+    label=LABEL,
+    description="Registerutdrag: pseudonymisera personnummer, validera och ladda varje ny månad, avvisa dåliga filer",
+    raw_tables=tuple(RAW_TABLES),
+    pipeline="ingestion.sources.registry.pipeline",
+    item="month",
+    parallel_items=1,  # one month at a time: each load already uses both cores (validation + the database)
+    has_precheck=True,  # no pseudonymisation key, nothing is read
+    tags=("ingest", SOURCE, "personuppgifter"),
+)

@@ -1,0 +1,71 @@
+"""``make demo``: generate national data for every source and run every pipeline over it.
+
+The demo gets a database of its own on the same server (``samverkan_demo``), so generated data never mixes
+with what ``make run`` loads into the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ingestion.core import config
+from ingestion.db import connection
+from ingestion.orchestration.runner import run_all
+from ingestion.orchestration.summary import print_headlines, print_summary
+
+DEMO_DATABASE = "samverkan_demo"
+
+DEMO_REGISTRY_ROWS = 500_000  # a national month
+
+def demo() -> None:
+    """Generate a national register (several snapshots and one bad delivery) and follow-up forms for
+    several years (both templates and formats, corrections, late, missing and bad ones) and survey
+    exports (a municipal survey, an annual survey in three waves, a party survey); run everything.
+
+    The demo gets a database of its own on the same server (``samverkan_demo``), so generated data
+    never mixes with what ``make run`` loads into the connection.
+    """
+    from ingestion.synthetic.register import generate_register
+
+    os.environ["WAREHOUSE_URL"] = connection.with_database(connection.warehouse_url(), DEMO_DATABASE)
+    connection.bootstrap()
+    landing = config.state_dir() / "demo" / "landing"
+    target = landing / "agreement_register"
+    if not target.exists():
+        print(f"… genererar syntetiska leveranser till {landing}", flush=True)
+        generate_register(target, n_agreements=600, seed=2024, invalid=True)
+    forms = landing / "followup_forms"
+    if not forms.exists():
+        from ingestion.synthetic.forms import generate_followup_forms
+
+        print(f"… genererar syntetiska uppföljningsformulär till {forms}", flush=True)
+        # every half-year up to the last one the register covers; its forms arrive after the last snapshot
+        periods = [f"{year}H{half}" for year in range(2022, 2026) for half in (1, 2)]
+        generate_followup_forms(forms, register_dir=target, periods=periods, seed=2024)
+    surveys = landing / "survey"
+    if not surveys.exists():
+        from ingestion.synthetic.survey import generate_surveys
+
+        print(f"… genererar syntetiska enkätexporter till {surveys}", flush=True)
+        generate_surveys(surveys, register_dir=target, seed=2024)
+    registry = landing / "registry"
+    if not registry.exists():
+        from ingestion.synthetic.registry import generate_registry
+
+        print(f"… genererar syntetiska registerutdrag (6 månader à {DEMO_REGISTRY_ROWS:,} rader) till {registry}",
+              flush=True)
+        months = [f"2025{m:02d}" for m in range(1, 7)]
+        generate_registry(registry, months, rows_per_month=DEMO_REGISTRY_ROWS, seed=2024, gzip_months={"202503"},
+                          bad_rows_per_month=40, invalid_month="202506")
+    report_dir = run_all(landing)
+    print_summary(landing, report_dir)
+    from ingestion.orchestration.transform import dbt_docs
+
+    docs = dbt_docs()
+    print_headlines()
+    url = connection.warehouse_url()
+    print("\nResultaten finns i schemat marts i databasen:")
+    print(f"  psql {url}")
+    print("  t.ex.: select * from marts.mart_agreement_summary order by snapshot_date desc, niva;")
+    print(f"Avvisade leveranser och felrapporter: {config.quarantine_dir()}")
+    print(f"dbt-dokumentationen: {docs}")

@@ -1,0 +1,1 @@
+"""Great Expectations (GX Core): suites run on deliveries before they load, and on the marts after a build."""

@@ -1,0 +1,171 @@
+"""dbt on a real PostgreSQL: history, dimensions and marts, checked against the delivered files."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import SNAPSHOT_1, SNAPSHOT_2
+
+from ingestion import sources
+from ingestion.orchestration.transform import dbt_build
+from ingestion.sources.agreement_register import contract as register
+from ingestion.validation.marts import validate_marts
+
+SOURCE = register.SOURCE
+
+
+def read(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f, delimiter=";"))
+
+
+def expected_summary(snapshot: Path) -> dict[str, tuple[int, int]]:
+    """n_agreements and n_municipalities_covered per level, computed straight from the CSV files."""
+    day = date.fromisoformat(snapshot.name.removeprefix("overenskommelser_"))
+
+    def in_force(a: dict) -> bool:
+        start = a["giltig_from"] or a["tecknad_datum"]
+        return (a["status"] in ("tecknad", "reviderad")
+                and (not start or date.fromisoformat(start) <= day)
+                and (not a["giltig_tom"] or date.fromisoformat(a["giltig_tom"]) >= day))
+
+    levels = {a["overenskommelse_id"]: a["niva"] for a in read(snapshot / "overenskommelser.csv") if in_force(a)}
+    covered: dict[str, set[str]] = {}
+    for row in read(snapshot / "overenskommelse_kommuner.csv"):
+        if row["overenskommelse_id"] in levels:
+            code = row["kommunkod"].zfill(4)
+            covered.setdefault(levels[row["overenskommelse_id"]], set()).add(code)
+            covered.setdefault("alla", set()).add(code)
+    result = {}
+    for level in ("central", "regional", "flerkommunal", "lokal", "kommunlokal", "alla"):
+        n = sum(1 for v in levels.values() if level in (v, "alla"))
+        result[level] = (n, len(covered.get(level, set())))
+    return result
+
+
+def landing_with(tmp_path: Path, *snapshots: Path) -> Path:
+    import shutil
+
+    landing = tmp_path / f"landing_{len(list(tmp_path.iterdir()))}"
+    for snapshot in snapshots:
+        shutil.copytree(snapshot, landing / SOURCE / snapshot.name)
+    return landing
+
+
+def fetch(url: str, query: str, *params) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+@pytest.fixture
+def built(db_url, landing, quarantine) -> str:
+    sources.ingest(SOURCE, landing)
+    dbt_build(db_url)
+    return db_url
+
+
+def test_summary_mart_matches_the_files(built):
+    for snapshot in (SNAPSHOT_1, SNAPSHOT_2):
+        rows = fetch(built, "select niva, n_agreements, n_municipalities_covered, share_municipalities_covered"
+                            " from marts.mart_agreement_summary where snapshot_date = %s", snapshot.name[-10:])
+        got = {niva: (n, covered) for niva, n, covered, _ in rows}
+        assert got == expected_summary(snapshot)
+        shares = {niva: share for niva, _, _, share in rows}
+        assert float(shares["alla"]) == pytest.approx(got["alla"][1] / 290)
+
+
+def test_history_shows_every_change_between_the_snapshots(built):
+    def versions(agreement_id: str) -> list[tuple]:
+        return fetch(built, "select valid_from::text, valid_to::text, is_current, in_register, status, uppfoljning,"
+                            " senast_reviderad::text from marts.dim_agreement where overenskommelse_id = %s"
+                            " order by valid_from", agreement_id)
+
+    # removed from the register: kept, with a closing version that says so
+    removed = versions("LÖK-2016-0180")
+    assert [(v[0], v[1], v[2], v[3]) for v in removed] == [
+        ("2024-06-30", "2024-12-31", False, True), ("2024-12-31", None, True, False)]
+    # new agreement
+    assert [(v[0], v[2], v[3]) for v in versions("ÖK-2024-0019")] == [("2024-12-31", True, True)]
+    # the draft gets signed
+    assert [v[4] for v in versions("ÖK-2024-0002")] == ["utkast", "tecknad"]
+    # cadence change
+    assert [v[5] for v in versions("ÖK-2023-0031")] == ["ar", "halvar"]
+    # revision
+    assert [v[6] for v in versions("ÖK-2023-0012")] == ["2024-03-01", "2024-11-15"]
+    # unchanged agreements have one version
+    assert len(versions("ÖK-2022-0150")) == 1
+
+
+def test_dimensions_and_bridges(built):
+    assert fetch(built, "select count(*) from marts.dim_municipality") == [(290,)]
+    assert fetch(built, "select count(*) from marts.dim_county") == [(21,)]
+    nykvarn = fetch(built, "select tackning from marts.bridge_agreement_municipality"
+                           " where overenskommelse_id = 'ÖK-2022-0141' and kommunkod = '0140'")
+    assert nykvarn and {t for (t,) in nykvarn} == {"hangavtal"}
+    af = fetch(built, "select distinct o.organisation_name from marts.bridge_agreement_party b"
+                      " join marts.dim_organisation o using (organisation_key)"
+                      " where b.organisation_name_as_written in ('Af Södertälje', 'Arbetsformedlingen', 'Arbetsförmedlingen Täby')")
+    assert af == [("Arbetsförmedlingen",)]
+    assert fetch(built, "select period_key, followup_due_date::text from marts.dim_period"
+                        " where period_key in ('2024H1', '2024H2') order by 1") == [
+        ("2024H1", "2024-08-31"), ("2024H2", "2025-02-28")]
+    assert fetch(built, "select count(*) from marts.mart_municipality_coverage") == [(580,)]
+    sodertalje = fetch(built, "select is_covered, covering_levels, n_agreements from marts.mart_municipality_coverage"
+                              " where kommunkod = '0181' and snapshot_date = '2024-06-30'")
+    assert sodertalje == [(True, "kommunlokal,regional", 2)]
+
+
+def test_marts_pass_gx_and_analyst_reads_only_marts(built):
+    # only the register was delivered: the registry marts are empty by design and their suites skipped
+    assert validate_marts(built) == {
+        "validated": ["mart_agreement_summary", "mart_municipality_coverage"],
+        "skipped_no_deliveries": ["mart_jobseekers_monthly", "mart_jobtrack_outcomes", "mart_jobtracks_active",
+                                  "mart_transitions_90d"]}
+    with psycopg.connect(built, autocommit=True) as conn:
+        conn.execute("set role analyst")
+        assert conn.execute("select count(*) from marts.mart_agreement_summary").fetchone()[0] == 12
+        for relation in ("staging.stg_agreement_register__agreements", "intermediate.int_agreement_register__agreements_history",
+                         "raw.register_overenskommelser"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"select 1 from {relation} limit 1")
+
+
+def test_late_delivery_gives_the_same_history_as_in_order(test_db_factory, quarantine, tmp_path, monkeypatch):
+    tables = ["dim_agreement", "bridge_agreement_municipality", "bridge_agreement_party",
+              "mart_agreement_summary", "mart_municipality_coverage"]
+
+    def snapshot_of(url: str) -> dict[str, list]:
+        return {t: sorted(map(repr, fetch(url, f"select * from marts.{t}"))) for t in tables}
+
+    in_order = test_db_factory()
+    monkeypatch.setenv("WAREHOUSE_URL", in_order)
+    sources.ingest(SOURCE, landing_with(tmp_path, SNAPSHOT_1, SNAPSHOT_2))
+    dbt_build(in_order)
+
+    late = test_db_factory()
+    monkeypatch.setenv("WAREHOUSE_URL", late)
+    sources.ingest(SOURCE, landing_with(tmp_path, SNAPSHOT_2))
+    dbt_build(late)
+    assert fetch(late, "select count(*) from marts.dim_agreement where valid_from = '2024-06-30'") == [(0,)]
+    sources.ingest(SOURCE, landing_with(tmp_path, SNAPSHOT_1))  # the older snapshot arrives last
+    dbt_build(late)
+    assert snapshot_of(late) == snapshot_of(in_order)
+
+
+def test_generated_national_register_builds_and_validates(db_url, quarantine, tmp_path):
+    from ingestion.synthetic.register import generate_register
+
+    landing = tmp_path / "generated"
+    generate_register(landing / SOURCE, n_agreements=300, snapshot_dates=[date(2024, 6, 30), date(2024, 12, 31),
+                                                                           date(2025, 6, 30)], seed=7, invalid=True)
+    outcomes = sources.ingest(SOURCE, landing)
+    assert sorted(o["status"] for o in outcomes) == ["loaded", "loaded", "loaded", "rejected"]
+    dbt_build(db_url)
+    validate_marts(db_url)
+    n = fetch(db_url, "select n_agreements from marts.mart_agreement_summary where niva = 'alla'"
+                      " and snapshot_date = '2025-06-30'")[0][0]
+    assert 100 < n <= 300

@@ -1,0 +1,200 @@
+"""Job-seeker extracts: every contract rule, both personnummer spellings, the keyed pseudonym, and the
+streaming (block boundaries, worker processes) — without a database."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from registry_rows import pnr, row, write
+
+from ingestion.core import reference
+from ingestion.privacy import pseudonym
+from ingestion.sources.registry.extract import HEADER, CodeLists, ExtractError, stream
+from ingestion.sources.registry.jobtracks import normalise_pnr
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "registry"
+KEY = b"k" * 64
+CODES = CodeLists(frozenset({"11", "14", "15", "21", "22", "31", "32", "41"}),
+                  frozenset({"01", "02", "03", "04", "05", "06", "07"}))
+
+
+def run(path: Path, **kwargs):
+    stats, blocks = stream(path, CODES, reference.municipality_codes(), KEY, **kwargs)
+    out = b"".join(blocks)
+    return stats, out.decode("cp1252").splitlines()
+
+
+def test_samples_june_sets_two_rows_aside_july_is_clean_invalid_breaks_tolerance():
+    stats, lines = run(FIXTURES / "sokande_202406.txt")
+    assert (stats.n_rows, stats.n_good, stats.n_bad) == (3002, 3000, 2)
+    assert {r.line for r in stats.rejects} == {19, 402}
+    assert stats.within_tolerance
+    assert len(lines) == 3000
+    stats, lines = run(FIXTURES / "sokande_202407.txt.gz")
+    assert (stats.n_rows, stats.n_bad) == (2807, 0) and len(lines) == 2807
+    stats, _ = run(FIXTURES / "invalid" / "sokande_202406.txt")
+    assert stats.n_bad == 16 and not stats.within_tolerance
+    assert stats.reasons["MANAD är inte filens månad 202406"] == 15
+
+
+def test_copy_lines_carry_line_pseudonym_and_the_delivered_columns(tmp_path):
+    person = pnr()
+    _, lines = run(write(tmp_path, [row(PNR=person, KOMMUNKOD="180", PROJEKTKOD="JS-0180-0042")]))
+    line, person_id, kommunkod, *rest = lines[0].split("|")
+    assert int(line) == 2
+    assert person_id == pseudonym.pseudonymise(person.encode(), KEY)
+    assert kommunkod == "0180"  # the leading zero restored
+    assert rest[-1] == "JS-0180-0042"
+    assert person not in lines[0] and person[2:] not in lines[0]
+
+
+def test_siphash_matches_the_reference_test_vector():
+    """SipHash-2-4-128 of the 12-byte message 00..0b under the key 00..0f, from the reference
+    implementation's vectors.h (vectors_sip128[12]); computed for a batch, every row on its own."""
+    import numpy as np
+
+    first, second = pnr().encode(), pnr("19900101").encode()
+    message = np.arange(12, dtype=np.uint8)
+    batch = np.stack([message, np.frombuffer(first, np.uint8), message])
+    tags = pseudonym.siphash128(batch, bytes(range(16)))
+    assert tags[0].tobytes().hex() == "d626b266905ef35882634df68532c125"
+    assert tags[2].tobytes() == tags[0].tobytes() != tags[1].tobytes()
+    assert pseudonym.pseudonymise_many([first, second], KEY) == [
+        pseudonym.pseudonymise(first, KEY), pseudonym.pseudonymise(second, KEY)]
+
+
+def test_both_spellings_give_the_same_pseudonym_and_another_key_another(tmp_path):
+    dashed = pnr()[:8] + "-" + pnr()[8:]
+    _, plain_lines = run(write(tmp_path, [row()]))
+    _, dashed_lines = run(write(tmp_path, [row(PNR=dashed)]))
+    assert plain_lines[0].split("|")[1] == dashed_lines[0].split("|")[1]
+    assert pseudonym.pseudonymise(pnr().encode(), b"other" * 12) != plain_lines[0].split("|")[1]
+
+
+@pytest.mark.parametrize(("changes", "column", "fragment"), [
+    ({"PNR": pnr()[:11]}, "PNR", "fel längd"),
+    ({"PNR": pnr()[:10] + "X" + pnr()[11]}, "PNR", "fel längd"),
+    ({"PNR": pnr()[:8] + "+" + pnr()[8:]}, "PNR", "fel längd"),
+    ({"PNR": pnr("19850230")}, "PNR", "inget verkligt datum"),
+    ({"PNR": pnr()[:11] + str((int(pnr()[11]) + 1) % 10)}, "PNR", "kontrollsiffra"),
+    ({"MANAD": "202405"}, "MANAD", "inte filens månad"),
+    ({"KOMMUNKOD": "0199"}, "KOMMUNKOD", "okänd kommunkod"),
+    ({"KOMMUNKOD": "01801"}, "KOMMUNKOD", "okänd kommunkod"),
+    ({"KOMMUNKOD": ""}, "KOMMUNKOD", "okänd kommunkod"),
+    ({"KON": "X"}, "KON", "K eller M"),
+    ({"FODELSEAR": "85"}, "FODELSEAR", "årtal"),
+    ({"FODELSEAR": "2030"}, "FODELSEAR", "årtal"),
+    ({"FODELSEREGION": "NO"}, "FODELSEREGION", "SE, EU eller UE"),
+    ({"SOKANDEKATEGORI": "99"}, "SOKANDEKATEGORI", "okänd sökandekategori"),
+    ({"SOKANDEKATEGORI": "1"}, "SOKANDEKATEGORI", "okänd sökandekategori"),
+    ({"ETABLERING": "Ja"}, "ETABLERING", "J, N eller tom"),
+    ({"EKONOMISKT_BISTAND": "x"}, "EKONOMISKT_BISTAND", "J, N eller tom"),
+    ({"INSKRIVNINGSDATUM": "2023-02-30"}, "INSKRIVNINGSDATUM", "inget verkligt datum"),
+    ({"INSKRIVNINGSDATUM": ""}, "INSKRIVNINGSDATUM", "saknas"),
+    ({"INSKRIVNINGSDATUM": "2024-07-01"}, "INSKRIVNINGSDATUM", "efter månadens slut"),
+    ({"AVAKTUALISERINGSDATUM": "2024-05-31", "AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSDATUM",
+     "inte i filens månad"),
+    ({"AVAKTUALISERINGSDATUM": "2024-06-31", "AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSDATUM",
+     "inget verkligt datum"),
+    ({"AVAKTUALISERINGSDATUM": "2024-06-10"}, "AVAKTUALISERINGSORSAK", "tillsammans"),
+    ({"AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSORSAK", "tillsammans"),
+    ({"AVAKTUALISERINGSDATUM": "2024-06-10", "AVAKTUALISERINGSORSAK": "42"}, "AVAKTUALISERINGSORSAK",
+     "okänd avaktualiseringsorsak"),
+    ({"PROJEKTKOD": "JS\\0180"}, None, "omvänt snedstreck"),
+    ({"PROJEKTKOD": "J" * 41}, "PROJEKTKOD", "40 tecken"),
+])
+def test_each_rule_sets_the_row_aside_with_column_and_reason(tmp_path, changes, column, fragment):
+    good = [row(PNR=pnr(serial=f"{i:03d}")) for i in range(3)]
+    stats, lines = run(write(tmp_path, [*good, row(**changes)]))
+    assert stats.n_bad == 1 and stats.n_good == 3 and len(lines) == 3
+    assert any(r.line == 5 and r.column == column and fragment in r.reason for r in stats.rejects), stats.rejects
+    person = changes.get("PNR", pnr())
+    assert all(person not in r.reason and person[2:] not in r.reason for r in stats.rejects)
+
+
+def test_valid_variants_are_accepted(tmp_path):
+    rows = [row(SOKANDEKATEGORI="", AVAKTUALISERINGSDATUM="2024-06-30", AVAKTUALISERINGSORSAK="03"),
+            row(PNR=pnr("20000229", "123"), FODELSEAR="2000", ETABLERING="J", FODELSEREGION="UE"),
+            row(PNR=pnr("19640101", "111"), KOMMUNKOD="2584", ETABLERING="", FUNKTIONSNEDSATTNING="J"),
+            row(PNR=pnr("19900505", "222"), PROJEKTKOD="JS-0180-0042 Södertörn")]
+    stats, lines = run(write(tmp_path, rows))
+    assert stats.n_bad == 0, stats.rejects
+    assert len(lines) == 4
+    assert lines[3].endswith("JS-0180-0042 Södertörn")  # cp1252 passes through to COPY unchanged
+
+
+def test_wrong_number_of_columns_is_one_bad_row(tmp_path):
+    stats, lines = run(write(tmp_path, [row(), row(PNR=pnr(serial="001")) + "|extra", "kort|rad"]))
+    assert stats.n_bad == 2 and len(lines) == 1
+    assert {r.line for r in stats.rejects} == {3, 4}
+    assert all("kolumner" in r.reason for r in stats.rejects)
+
+
+def test_bad_header_or_name_rejects_the_file(tmp_path):
+    with pytest.raises(ExtractError, match="rubrikraden"):
+        run(write(tmp_path, [row()], header="PNR|MANAD|KOMMUN"))
+    with pytest.raises(ExtractError, match="Filnamnet"):
+        run(write(tmp_path, [row()], name="sokande_2024.txt"))
+    with pytest.raises(ExtractError, match="tom"):
+        (tmp_path / "sokande_202406.txt").write_bytes(b"")
+        run(tmp_path / "sokande_202406.txt")
+
+
+def test_blocks_workers_and_gzip_give_the_same_result(tmp_path):
+    rows = [row(PNR=pnr(f"19{60 + i % 40:02d}0{1 + i % 9}1{i % 9}", f"{i % 1000:03d}")) for i in range(3000)]
+    rows[1234] = row(KON="X")
+    plain = write(tmp_path, rows)
+    one_big = run(plain, workers=1)
+    for kwargs in ({"workers": 1, "block_size": 333}, {"workers": 2, "block_size": 4096}, {"workers": 2}):
+        stats, lines = run(plain, **kwargs)
+        assert lines == one_big[1]
+        assert [r.line for r in stats.rejects] == [1236]
+        assert (stats.n_rows, stats.n_bad, stats.reasons) == (3000, 1, one_big[0].reasons)
+    gz = write(tmp_path, rows, name="sokande_202406.txt.gz")
+    assert run(gz, workers=2, block_size=5000)[1] == one_big[1]
+
+
+def test_lf_only_line_ends_and_blank_lines(tmp_path):
+    path = tmp_path / "sokande_202406.txt"
+    path.write_bytes(("|".join(HEADER) + "\n" + row() + "\n\n" + row(PNR=pnr(serial="002")) + "\n").encode())
+    stats, lines = run(path)
+    assert (stats.n_rows, stats.n_bad, len(lines)) == (2, 0, 2)
+    assert [int(line.split("|")[0]) for line in lines] == [2, 4]
+
+
+def test_normalise_pnr_for_job_track_participants():
+    assert normalise_pnr(pnr()) == (pnr().encode(), None)
+    assert normalise_pnr(pnr()[:8] + "-" + pnr()[8:]) == (pnr().encode(), None)
+    assert "kontrollsiffra" in normalise_pnr(pnr()[:11] + str((int(pnr()[11]) + 3) % 10))[1]
+    assert "datum" in normalise_pnr(pnr("19851301"))[1]
+    assert "längd" in normalise_pnr("8504121234")[1]
+
+
+def test_without_a_key_nothing_is_read_and_the_message_says_why(monkeypatch):
+    for name in (pseudonym.KEY_ENV, pseudonym.KEY_FILE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(pseudonym.MissingKeyError, match=pseudonym.KEY_ENV):
+        pseudonym.load_key()
+    monkeypatch.setenv(pseudonym.KEY_ENV, "too short")
+    with pytest.raises(pseudonym.MissingKeyError, match="för kort"):
+        pseudonym.load_key()
+    monkeypatch.setenv(pseudonym.KEY_ENV, "a" * 40)
+    assert pseudonym.load_key() != pseudonym.load_key.__doc__
+    assert pseudonym.fingerprint(pseudonym.load_key()) == pseudonym.fingerprint(pseudonym.load_key())
+
+
+def test_local_key_is_created_once_and_private(tmp_path, monkeypatch):
+    for name in (pseudonym.KEY_ENV, pseudonym.KEY_FILE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WAREHOUSE_STATE_DIR", str(tmp_path))
+    path = pseudonym.ensure_local_key()
+    assert path == tmp_path / "secrets" / "registry_pseudonym.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    first = pseudonym.load_key()
+    monkeypatch.delenv(pseudonym.KEY_FILE_ENV)
+    assert pseudonym.ensure_local_key() == path
+    assert pseudonym.load_key() == first
+    assert os.environ[pseudonym.KEY_FILE_ENV] == str(path)
