@@ -16,16 +16,17 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion import forms_pipeline, warehouse
-from ingestion.generator_forms import generate_workbooks_for_benchmark
+from ingestion.db import connection
+from ingestion.sources.followup_forms import pipeline as forms_pipeline
+from ingestion.synthetic.forms import generate_workbooks_for_benchmark
 
 
 def main(n: int = 600) -> None:
-    with warehouse.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
+    with connection.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
         landing = Path(tmp) / "landing"
         paths = generate_workbooks_for_benchmark(landing / "followup_forms", n=n, seed=1)
         with psycopg.connect(url) as conn:  # the agreements the workbooks name must be in the register
-            from ingestion.followup_forms import read_file
+            from ingestion.sources.followup_forms.reading import read_file
 
             now = datetime.now(UTC)
             ids = sorted({f.overenskommelse_id for p in paths for f in read_file(p, now)[0]})

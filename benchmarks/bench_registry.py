@@ -28,9 +28,12 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from ingestion import config, embedded_pg, pseudonym, registry_pipeline, warehouse
-from ingestion.generator_registry import generate_registry, write_jobseeker_month
-from ingestion.transform import dbt
+from ingestion.core import config
+from ingestion.db import connection, embedded
+from ingestion.orchestration.transform import dbt
+from ingestion.privacy import pseudonym
+from ingestion.sources.registry import pipeline as registry_pipeline
+from ingestion.synthetic.registry import generate_registry, write_jobseeker_month
 
 RESULTS = Path(__file__).parent / "results" / "registry.md"
 UNTYPED = ("create table if not exists bench_untyped (pnr text, manad text, kommunkod text, kon text, fodelsear text,"
@@ -41,7 +44,7 @@ UNTYPED = ("create table if not exists bench_untyped (pnr text, manad text, komm
 
 def psql() -> str:
     found = shutil.which("psql")
-    return found or str(embedded_pg.bindir() / "psql")
+    return found or str(embedded.bindir() / "psql")
 
 
 def month_after(month: str, n: int = 1) -> str:
@@ -116,7 +119,7 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         print(text, flush=True)
         lines.append(text)
 
-    with warehouse.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
+    with connection.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         start = time.perf_counter()
         landing = tmp / "landing"

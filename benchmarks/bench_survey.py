@@ -13,19 +13,20 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion import pipeline, warehouse
-from ingestion.generator_survey import generate_large_survey
+from ingestion.db import connection
+from ingestion.sources.survey import pipeline
+from ingestion.synthetic.survey import generate_large_survey
 
 
 def main(respondents: int = 5000, questions: int = 100) -> None:
-    with warehouse.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
+    with connection.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
         delivery = generate_large_survey(Path(tmp) / "survey", n_respondents=respondents,
                                          n_questions=questions, seed=1)
         import great_expectations  # noqa: F401
         import pandas  # noqa: F401
 
         start = time.perf_counter()
-        outcome = pipeline.process("survey", str(delivery), run_id="bench", url=url)
+        [outcome] = pipeline.process(str(delivery), run_id="bench", url=url)
         elapsed = time.perf_counter() - start
         with psycopg.connect(url) as conn:
             cells = conn.execute("select count(*) from raw.survey_answers").fetchone()[0]
