@@ -107,9 +107,9 @@ flagged as (
     select
         *,
         case
-            when state_hash is distinct from lag(state_hash) over (
+            when (state_hash is distinct from lag(state_hash) over (
                 partition by {{ keys }} order by snapshot_date
-            ) then 1
+            )) then 1
             else 0
         end as starts_version
     from hashed

@@ -17,7 +17,9 @@
 -- Incremental: a job-seeker month or job-track snapshot loaded since the last build rebuilds
 -- the event months from four months before it to that month (their 90-day windows reach it).
 
-{%- set event_months_query = registry_transition_months_query(ref('fct_jobseeker_month'), ref('stg_registry__months')) %}
+{%- set event_months_query = registry_transition_months_query(
+    ref('fct_jobseeker_month'), ref('stg_registry__months')
+) %}
 
 {{
     config(
@@ -32,7 +34,10 @@
         ],
         pre_hook=[
             "{{ registry_hash_joins_only() }}",
-            "{{ registry_delete_months('event_month', registry_transition_months_query(ref('fct_jobseeker_month'), ref('stg_registry__months'))) }}",
+            "{{ registry_delete_months(
+                'event_month',
+                registry_transition_months_query(ref('fct_jobseeker_month'), ref('stg_registry__months'))
+            ) }}",
         ],
     )
 }}
@@ -149,7 +154,9 @@ outcome_rows as (
     select
         person_id,
         manad,
-        case when ended and utfall in ('arbete', 'studier') then avaktualiseringsdatum end as ended_to_work_or_studies_on,
+        case
+            when ended and utfall in ('arbete', 'studier') then avaktualiseringsdatum
+        end as ended_to_work_or_studies_on,
         case when ended and utfall in ('arbete', 'studier') then utfall end as ended_utfall,
         coalesce(grupp = 'arbete_med_stod', false) as in_supported_work
     from {{ ref('fct_jobseeker_month') }}
@@ -204,7 +211,11 @@ watermark as (
 
     select greatest(
         (select coalesce(max(_load_id), 0) from {{ ref('fct_jobseeker_month') }}),
-        (select coalesce(max(load_id), 0) from registry_months where extract_name = 'jobbspar')
+        (
+            select coalesce(max(load_id), 0)
+            from registry_months
+            where extract_name = 'jobbspar'
+        )
     ) as _load_id
 
 ),

@@ -16,7 +16,9 @@ history as (
 final as (
 
     select
-        {{ surrogate_key(['overenskommelse_id', 'organisation_name', 'organisationstyp', 'roll', 'valid_from']) }} as agreement_party_key,
+        {{ surrogate_key([
+            'overenskommelse_id', 'organisation_name', 'organisationstyp', 'roll', 'valid_from'
+        ]) }} as agreement_party_key,
         overenskommelse_id,
         organisation_name,
         organisationstyp,

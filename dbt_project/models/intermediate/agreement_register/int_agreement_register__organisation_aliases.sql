@@ -107,7 +107,8 @@ resolved as (
         municipality_candidates.municipality_code as kommunkod,
         case
             when by_type_and_alias.type_canonical_name is not null then by_type_and_alias.type_canonical_name
-            when municipality_candidates.municipality_code is not null then municipality_candidates.municipality_name_short
+            when municipality_candidates.municipality_code is not null
+                then municipality_candidates.municipality_name_short
             when by_type_and_alias.alias_canonical_name is not null then by_type_and_alias.alias_canonical_name
             else by_type_and_alias.normalised_name
         end as canonical_name,

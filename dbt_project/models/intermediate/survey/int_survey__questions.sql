@@ -155,7 +155,7 @@ conditions as (
         villkor,
         regexp_match(
             villkor,
-            '^\s*([A-Za-z][A-Za-z0-9_.]*)\s*(==|=|!=|<>|\mnot\s+in\M|\min\M)\s*\(?\s*([0-9]+(\s*[,;|/]\s*[0-9]+)*)\s*\)?\s*$',
+            '^\s*([A-Za-z][A-Za-z0-9_.]*)\s*(==|=|!=|<>|\mnot\s+in\M|\min\M)\s*\(?\s*([0-9]+(\s*[,;|/]\s*[0-9]+)*)\s*\)?\s*$',  -- noqa: LT05
             'i'
         ) as parts
     from items
@@ -190,10 +190,10 @@ resolved_conditions as (
         parsed_conditions.fraga_id,
         parsed_conditions.grid_row_id,
         parsed_conditions.condition_column,
-        case
-            when referenced.fraga_id is not null then referenced.fraga_id
-            else substring(parsed_conditions.condition_column from '^(.*)_[^_]+$')
-        end as condition_fraga_id,
+        coalesce(
+            referenced.fraga_id,
+            substring(parsed_conditions.condition_column from '^(.*)_[^_]+$')
+        ) as condition_fraga_id,
         case
             when referenced.fraga_id is null
                 then substring(parsed_conditions.condition_column from '_([^_]+)$')
@@ -229,7 +229,9 @@ final as (
         items.jamforbar_med,
         links.previous_omgang,
         links.previous_fraga_id,
-        {{ surrogate_key(['chains.enkat_id', 'chains.root_omgang', 'chains.root_fraga_id']) }} as comparable_question_key,
+        {{ surrogate_key([
+            'chains.enkat_id', 'chains.root_omgang', 'chains.root_fraga_id'
+        ]) }} as comparable_question_key,
         chains.root_omgang as comparable_first_omgang,
         chains.root_fraga_id as comparable_first_fraga_id,
         items.source_row

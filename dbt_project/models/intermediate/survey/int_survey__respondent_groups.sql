@@ -15,19 +15,67 @@ respondents as (
 
 unioned as (
 
-    select respondent_key, survey_wave_key, enkat_id, omgang, respondent_id, 'total' as group_type, 'alla' as group_value, 'Alla' as group_label
+    select
+        respondent_key,
+        survey_wave_key,
+        enkat_id,
+        omgang,
+        respondent_id,
+        'total' as group_type,
+        'alla' as group_value,
+        'Alla' as group_label
     from respondents
+
     union all
-    select respondent_key, survey_wave_key, enkat_id, omgang, respondent_id, 'aktorstyp', aktorstyp, aktorstyp
+
+    select
+        respondent_key,
+        survey_wave_key,
+        enkat_id,
+        omgang,
+        respondent_id,
+        'aktorstyp' as group_type,
+        aktorstyp as group_value,
+        aktorstyp as group_label
     from respondents
+
     union all
-    select respondent_key, survey_wave_key, enkat_id, omgang, respondent_id, 'lanskod', lanskod, county_name
+
+    select
+        respondent_key,
+        survey_wave_key,
+        enkat_id,
+        omgang,
+        respondent_id,
+        'lanskod' as group_type,
+        lanskod as group_value,
+        county_name as group_label
     from respondents
+
     union all
-    select respondent_key, survey_wave_key, enkat_id, omgang, respondent_id, 'kommungrupp', kommungrupp_code, kommungrupp_name
+
+    select
+        respondent_key,
+        survey_wave_key,
+        enkat_id,
+        omgang,
+        respondent_id,
+        'kommungrupp' as group_type,
+        kommungrupp_code as group_value,
+        kommungrupp_name as group_label
     from respondents
+
     union all
-    select respondent_key, survey_wave_key, enkat_id, omgang, respondent_id, 'overenskommelse_niva', agreement_level, agreement_level
+
+    select
+        respondent_key,
+        survey_wave_key,
+        enkat_id,
+        omgang,
+        respondent_id,
+        'overenskommelse_niva' as group_type,
+        agreement_level as group_value,
+        agreement_level as group_label
     from respondents
 
 )

@@ -22,7 +22,7 @@ final as (
         cast(extract(day from date_day) as integer) as day_of_month,
         cast(extract(quarter from date_day) as integer) as quarter,
         case when extract(month from date_day) <= 6 then 1 else 2 end as half,
-        extract(year from date_day)::integer::text
+        cast(cast(extract(year from date_day) as integer) as text)
             || 'H' || case when extract(month from date_day) <= 6 then '1' else '2' end as period_key,
         cast(extract(isodow from date_day) as integer) as iso_day_of_week,
         cast(extract(week from date_day) as integer) as iso_week,

@@ -33,7 +33,7 @@ periods as (
 final as (
 
     select
-        year::text || 'H' || half::text as period_key,
+        cast(year as text) || 'H' || cast(half as text) as period_key,
         year,
         half,
         start_date,

@@ -82,7 +82,11 @@ cells as (
         {%- for target_group in target_groups %}
         {%- set outer_last = loop.last %}
         {%- for measure in measures %}
-            ('{{ target_group.code }}', '{{ measure.name }}', counts.{{ target_group.code }}__{{ measure.name }}){% if not (outer_last and loop.last) %},{% endif %}
+            (
+                '{{ target_group.code }}',
+                '{{ measure.name }}',
+                counts.{{ target_group.code }}__{{ measure.name }}
+            ){% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
     ) as cell (malgrupp, measure, value)
@@ -108,8 +112,10 @@ published as (
         kommunkod,
         malgrupp,
         {%- for measure in measures %}
-        max(case when not suppressed then value end) filter (where measure = '{{ measure.name }}') as {{ measure.name }},
-        bool_or(suppressed) filter (where measure = '{{ measure.name }}') as {{ measure.name }}_suppressed{% if not loop.last %},{% endif %}
+        max(case when not suppressed then value end) filter (where measure = '{{ measure.name }}')
+            as {{ measure.name }},
+        bool_or(suppressed) filter (where measure = '{{ measure.name }}')
+            as {{ measure.name }}_suppressed{% if not loop.last %},{% endif %}
         {%- endfor %}
     from suppressed_cells
     group by manad, kommunkod, malgrupp
@@ -140,7 +146,11 @@ final as (
         published.{{ measure.name }},
         published.{{ measure.name }}_suppressed,
         {%- endfor %}
-        {%- set share_inputs = ['published.n_ended_suppressed', 'published.n_ended_to_work_suppressed', 'published.n_ended_to_studies_suppressed'] %}
+        {%- set share_inputs = [
+            'published.n_ended_suppressed',
+            'published.n_ended_to_work_suppressed',
+            'published.n_ended_to_studies_suppressed',
+        ] %}
         {{ sdc_share('published.n_ended_to_work + published.n_ended_to_studies', 'published.n_ended', share_inputs) }}
             as share_ended_to_work_or_studies,
         {{ sdc_any(share_inputs) }} as share_ended_to_work_or_studies_suppressed,

@@ -126,7 +126,12 @@ cells as (
         {%- for category in categories %}
             ('{{ category }}', category_counts.{{ category }}),
         {%- endfor %}
-            ('arbete_eller_studier', {% for category in work_or_studies %}category_counts.{{ category }}{% if not loop.last %} + {% endif %}{% endfor %}),
+            (
+                'arbete_eller_studier',
+                {% for category in work_or_studies -%}
+                category_counts.{{ category }}{% if not loop.last %} + {% endif %}
+                {%- endfor %}
+            ),
             ('alla', category_counts.alla)
     ) as cell (aktivitet_efter, value)
 

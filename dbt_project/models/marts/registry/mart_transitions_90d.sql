@@ -170,7 +170,11 @@ cells as (
         {%- for target_group in target_groups %}
         {%- set outer_last = loop.last %}
         {%- for measure in measures %}
-            ('{{ target_group.code }}', '{{ measure.name }}', counts.{{ target_group.code }}__{{ measure.name }}){% if not (outer_last and loop.last) %},{% endif %}
+            (
+                '{{ target_group.code }}',
+                '{{ measure.name }}',
+                counts.{{ target_group.code }}__{{ measure.name }}
+            ){% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
     ) as cell (malgrupp, measure, value)
@@ -197,8 +201,10 @@ published as (
         kommunkod,
         malgrupp,
         {%- for measure in measures %}
-        max(case when not suppressed then value end) filter (where measure = '{{ measure.name }}') as {{ measure.name }},
-        bool_or(suppressed) filter (where measure = '{{ measure.name }}') as {{ measure.name }}_suppressed{% if not loop.last %},{% endif %}
+        max(case when not suppressed then value end) filter (where measure = '{{ measure.name }}')
+            as {{ measure.name }},
+        bool_or(suppressed) filter (where measure = '{{ measure.name }}')
+            as {{ measure.name }}_suppressed{% if not loop.last %},{% endif %}
         {%- endfor %}
     from suppressed_cells
     group by event_month, event_type, kommunkod, malgrupp
@@ -209,7 +215,11 @@ watermark as (
 
     select greatest(
         (select coalesce(max(_load_id), 0) from {{ ref('fct_jobseeker_month') }}),
-        (select coalesce(max(load_id), 0) from registry_months where extract_name = 'jobbspar')
+        (
+            select coalesce(max(load_id), 0)
+            from registry_months
+            where extract_name = 'jobbspar'
+        )
     ) as _load_id
 
 ),

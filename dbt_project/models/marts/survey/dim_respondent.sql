@@ -53,9 +53,9 @@ agreement_versions as (
     inner join {{ ref('dim_agreement') }} as agreements
         on agreements.overenskommelse_id = sample.overenskommelse_id
     order by
-        sample.enkat_id,
-        sample.omgang,
-        sample.overenskommelse_id,
+        sample.enkat_id asc,
+        sample.omgang asc,
+        sample.overenskommelse_id asc,
         (agreements.valid_from <= coalesce(waves.stangd, waves.oppnad)
             and (agreements.valid_to is null or agreements.valid_to > coalesce(waves.stangd, waves.oppnad))) desc,
         agreements.valid_from desc

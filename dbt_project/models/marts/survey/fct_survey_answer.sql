@@ -34,7 +34,10 @@ answer_options as (
 final as (
 
     select
-        {{ surrogate_key(['answers.enkat_id', 'answers.omgang', 'answers.respondent_id', 'answers.fraga_id', 'answers.grid_row_id', 'answers.answer_code']) }} as survey_answer_key,
+        {{ surrogate_key([
+            'answers.enkat_id', 'answers.omgang', 'answers.respondent_id',
+            'answers.fraga_id', 'answers.grid_row_id', 'answers.answer_code'
+        ]) }} as survey_answer_key,
         {{ surrogate_key(['answers.enkat_id', 'answers.omgang']) }} as survey_wave_key,
         {{ surrogate_key(['answers.enkat_id', 'answers.omgang', 'answers.respondent_id']) }} as respondent_key,
         questions.question_key,

@@ -13,7 +13,9 @@ option_counts as (
 final as (
 
     select
-        {{ surrogate_key(['enkat_id', 'omgang', 'fraga_id', 'grid_row_id', 'group_type', 'group_value', 'answer_code']) }} as survey_group_result_key,
+        {{ surrogate_key([
+            'enkat_id', 'omgang', 'fraga_id', 'grid_row_id', 'group_type', 'group_value', 'answer_code'
+        ]) }} as survey_group_result_key,
         question_key,
         survey_wave_key,
         enkat_id,

@@ -91,7 +91,9 @@ unioned as (
 final as (
 
     select
-        {{ surrogate_key(['unioned.enkat_id', 'unioned.omgang', 'unioned.fraga_id', 'unioned.tema', 'unioned.kod']) }} as survey_theme_key,
+        {{ surrogate_key([
+            'unioned.enkat_id', 'unioned.omgang', 'unioned.fraga_id', 'unioned.tema', 'unioned.kod'
+        ]) }} as survey_theme_key,
         {{ surrogate_key(['unioned.enkat_id', 'unioned.omgang']) }} as survey_wave_key,
         unioned.enkat_id,
         unioned.omgang,

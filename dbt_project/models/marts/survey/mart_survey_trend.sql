@@ -29,7 +29,9 @@ chain_sizes as (
 final as (
 
     select
-        {{ surrogate_key(['results.comparable_question_key', 'results.grid_row_id', 'results.answer_code', 'results.omgang']) }} as survey_trend_key,
+        {{ surrogate_key([
+            'results.comparable_question_key', 'results.grid_row_id', 'results.answer_code', 'results.omgang'
+        ]) }} as survey_trend_key,
         results.comparable_question_key,
         results.enkat_id,
         results.grid_row_id,
