@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -39,18 +40,26 @@ def server_url() -> str:
 
 @pytest.fixture(scope="session")
 def test_db_factory(server_url):
-    """Create fresh bootstrapped databases; all are dropped at the end of the session."""
+    """Create fresh migrated databases; all are dropped at the end of the session.
+
+    The migrations run once, into a template database; every test database is a copy of it
+    (``create database … template``), which takes a fraction of running the migrations again.
+    """
     created: list[str] = []
+    template = f"samverkan_test_template_{uuid.uuid4().hex[:10]}"
 
     def make() -> str:
+        if not created:
+            connection.bootstrap(connection.with_database(server_url, template))
+            created.append(template)
         name = f"samverkan_test_{uuid.uuid4().hex[:10]}"
-        url = connection.with_database(server_url, name)
-        connection.bootstrap(url)
+        with psycopg.connect(connection.with_database(server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'create database "{name}" template "{template}"')
         created.append(name)
-        return url
+        return connection.with_database(server_url, name)
 
     yield make
-    for name in created:
+    for name in reversed(created):
         connection.drop_database(connection.with_database(server_url, name))
 
 
@@ -76,6 +85,34 @@ def landing(tmp_path) -> Path:
     target = tmp_path / "landing"
     shutil.copytree(REGISTER, target / "agreement_register")
     return target
+
+
+# dbt selections (``dbt_build(url, select=…)``): the models a test reads and everything they are built from, so
+# that a test builds its part of the warehouse and not the rest.
+REGISTER_MODELS = ("+dim_agreement +bridge_agreement_municipality +bridge_agreement_party +bridge_agreement_target_group"
+                   " +mart_agreement_summary +mart_municipality_coverage +dim_organisation +dim_county +dim_period")
+FORMS_MODELS = "+path:models/marts/followup_forms"
+SURVEY_MODELS = "+path:models/marts/survey"
+REGISTRY_MODELS = "+tag:registry"
+
+
+@pytest.fixture(scope="module")
+def module_db(test_db_factory) -> Iterator[str]:
+    """A warehouse database shared by the tests of one module (built once, then only read), exported as
+    WAREHOUSE_URL for code under test while the module runs."""
+    url = test_db_factory()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WAREHOUSE_URL", url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_quarantine(tmp_path_factory) -> Iterator[Path]:
+    target = tmp_path_factory.mktemp("quarantine")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUARANTINE_DIR", str(target))
+        patch.setenv("QUARANTINE_MODE", "copy")
+        yield target
 
 
 def table_counts(url: str) -> dict[str, int]:
@@ -115,9 +152,23 @@ def airflow_env() -> dict[str, str]:
     return env
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs two workers) each worker gets its own dbt artifacts and log
+    folder: two dbt builds at once must not read each other's run_results.json."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        base = project_config.state_dir() / "test-workers" / worker
+        os.environ["DBT_TARGET_PATH"] = str(base / "dbt-target")
+        os.environ["DBT_LOG_PATH"] = str(base / "dbt-logs")
+
+
 def pytest_collection_modifyitems(items):
-    """Mark each test by its folder (unit, integration, airflow), so that ``-m`` selects a part."""
+    """Mark each test by its folder (unit, integration, airflow), so that ``-m`` selects a part; and group
+    them for pytest-xdist (``--dist loadgroup``): a module's tests on one worker, in order (they share its
+    built warehouse), and every Airflow test on one worker (they share Airflow's metadata database)."""
     for item in items:
-        folder = Path(str(item.fspath)).parent.name
+        path = Path(str(item.fspath))
+        folder = path.parent.name
         if folder in ("unit", "integration", "airflow"):
             item.add_marker(folder)
+        item.add_marker(pytest.mark.xdist_group("airflow" if folder == "airflow" else path.stem))

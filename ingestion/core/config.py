@@ -40,5 +40,16 @@ def quarantine_mode() -> str:
     return mode
 
 
+def dbt_target_dir() -> Path:
+    """Where dbt writes its artifacts (run_results.json, the docs site): ``DBT_TARGET_PATH`` (dbt's own
+    variable) when set, so that two builds at once (parallel test workers) do not share one folder."""
+    return Path(os.environ.get("DBT_TARGET_PATH", DBT_PROJECT_DIR / "target")).resolve()
+
+
+def dbt_log_dir() -> Path:
+    """Where dbt writes its log: ``DBT_LOG_PATH`` (dbt's own variable) when set, else the state folder."""
+    return Path(os.environ.get("DBT_LOG_PATH", state_dir() / "dbt-logs")).resolve()
+
+
 def dbt_executable() -> str:
     return os.environ.get("DBT_EXECUTABLE", str(PROJECT_ROOT / ".venv-dbt" / "bin" / "dbt"))

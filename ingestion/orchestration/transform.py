@@ -21,7 +21,7 @@ def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
     """Run a dbt command in ``dbt_project/`` with the connection taken from the warehouse URL."""
     env = os.environ | connection.dbt_env(url) | {
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DBT_LOG_PATH": str(config.state_dir() / "dbt-logs"),
+        "DBT_LOG_PATH": str(config.dbt_log_dir()),
     }
     command = [config.dbt_executable(), *args, "--project-dir", str(config.DBT_PROJECT_DIR),
                "--profiles-dir", str(config.DBT_PROJECT_DIR)]
@@ -37,18 +37,30 @@ def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
     return result
 
 
-def dbt_build(url: str | None = None) -> dict:
-    """``dbt build`` (seeds, models, tests); returns counts per status from run_results.json."""
-    dbt("build", url=url)
-    results = json.loads((config.DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+def dbt_build(url: str | None = None, select: str | None = None) -> dict:
+    """``dbt build`` (seeds, models, tests); returns counts per status from run_results.json.
+
+    ``select`` (dbt's node selection, e.g. ``tag:registry`` or ``+mart_agreement_summary``) builds a part of
+    the warehouse; its tests run only where every model they read is built (cautious indirect selection),
+    so a part builds and passes on its own.
+    """
+    args = ["build"]
+    if select:
+        args += ["--select", *select.split(), "--indirect-selection", "cautious"]
+    dbt(*args, url=url)
+    results = json.loads((config.dbt_target_dir() / "run_results.json").read_text())
     counts: dict[str, int] = {}
+    models = []
     for item in results["results"]:
         kind = item["unique_id"].split(".")[0]
         key = f"{kind}:{item['status']}"
         counts[key] = counts.get(key, 0) + 1
-    return {"elapsed_s": round(results.get("elapsed_time", 0.0), 1), "counts": counts}
+        if kind == "model":
+            models.append(item["unique_id"].split(".")[-1])
+    return {"elapsed_s": round(results.get("elapsed_time", 0.0), 1), "counts": counts, "models": sorted(models),
+            "select": select}
 
 
 def dbt_docs(url: str | None = None) -> str:
     dbt("docs", "generate", url=url)
-    return str(config.DBT_PROJECT_DIR / "target" / "index.html")
+    return str(config.dbt_target_dir() / "index.html")

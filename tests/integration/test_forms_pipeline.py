@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import FIXTURES, REGISTER, table_counts
+from conftest import FIXTURES, FORMS_MODELS, REGISTER, table_counts
 
 from ingestion import sources
 from ingestion.sources.followup_forms import pipeline as forms_pipeline
@@ -82,13 +82,34 @@ def test_same_form_in_a_second_export_is_not_loaded_twice(db_url, forms_landing,
     assert fetch(db_url, "select count(*) from raw.followup_forms") == before
 
 
-@pytest.fixture
-def built_forms(db_url, forms_landing, quarantine) -> str:
+def test_an_export_with_one_bad_form_loads_the_others(db_url, forms_landing, quarantine, tmp_path):
+    sources.ingest("agreement_register", forms_landing)
+    good = (FORMS / "uppfoljning_export_20240903T0800.csv").read_bytes()
+    bad_lines = (FORMS / "invalid" / "uppfoljning_export_20240904T1000.csv").read_bytes().split(b"\r\n", 1)[1]
+    mixed = tmp_path / "mixed" / "followup_forms" / "uppfoljning_export_20240905T0800.csv"
+    mixed.parent.mkdir(parents=True)
+    mixed.write_bytes(good.rstrip(b"\r\n") + b"\r\n" + bad_lines)
+    [outcome] = forms_pipeline.ingest(tmp_path / "mixed")
+    assert (outcome["status"], outcome["forms_loaded"], outcome["forms_rejected"]) == ("loaded", 4, 1)
+    report = Path(outcome["report"]).read_text(encoding="utf-8")
+    assert report.startswith("4 formulär i filen lästes in; 1 avvisades")
+    assert "har delvis avvisats" in report and "F-12001" in report and "budget" in report
+    assert fetch(db_url, "select count(*) from raw.followup_forms where form_id = 'F-12001'") == [(0,)]
+    assert fetch(db_url, "select count(*) from raw.followup_forms") == [(4,)]
+
+
+@pytest.fixture(scope="module")
+def built_forms(module_db, module_quarantine, tmp_path_factory) -> str:
+    """The register and form samples loaded and the forms' models built, once for the module. The tests read
+    it; the last one (a corrected workbook) adds a version and rebuilds, so it stays last in this file."""
     from ingestion.orchestration.transform import dbt_build
 
-    run_both(forms_landing)
-    dbt_build(db_url)
-    return db_url
+    landing = tmp_path_factory.mktemp("forms_landing")
+    shutil.copytree(REGISTER, landing / "agreement_register")
+    shutil.copytree(FORMS, landing / "followup_forms")
+    run_both(landing)
+    dbt_build(module_db, select=FORMS_MODELS)
+    return module_db
 
 
 def test_export_correction_is_current_and_the_workbook_stays_in_history(built_forms):
@@ -126,7 +147,7 @@ def test_a_corrected_workbook_replaces_the_current_version(built_forms, tmp_path
     workbook.save(corrected)
     outcomes = forms_pipeline.ingest(tmp_path / "correction")
     assert [(o["status"], o["forms_loaded"]) for o in outcomes] == [("loaded", 1)]
-    dbt_build(built_forms)
+    dbt_build(built_forms, select=FORMS_MODELS)
     # file names are free text (they can hold a person's name), so only raw knows them
     form_ids = dict(fetch(built_forms, "select source_file, form_id from raw.followup_forms"
                                        " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'"))
@@ -139,19 +160,3 @@ def test_a_corrected_workbook_replaces_the_current_version(built_forms, tmp_path
     original = fetch(built_forms, "select sum(n_participants) from marts.fct_followup_participants where form_id = %s",
                      form_ids["stockholm_2024H1.xlsx"])
     assert participants[0][0] == original[0][0] + 1
-
-
-def test_an_export_with_one_bad_form_loads_the_others(db_url, forms_landing, quarantine, tmp_path):
-    sources.ingest("agreement_register", forms_landing)
-    good = (FORMS / "uppfoljning_export_20240903T0800.csv").read_bytes()
-    bad_lines = (FORMS / "invalid" / "uppfoljning_export_20240904T1000.csv").read_bytes().split(b"\r\n", 1)[1]
-    mixed = tmp_path / "mixed" / "followup_forms" / "uppfoljning_export_20240905T0800.csv"
-    mixed.parent.mkdir(parents=True)
-    mixed.write_bytes(good.rstrip(b"\r\n") + b"\r\n" + bad_lines)
-    [outcome] = forms_pipeline.ingest(tmp_path / "mixed")
-    assert (outcome["status"], outcome["forms_loaded"], outcome["forms_rejected"]) == ("loaded", 4, 1)
-    report = Path(outcome["report"]).read_text(encoding="utf-8")
-    assert report.startswith("4 formulär i filen lästes in; 1 avvisades")
-    assert "har delvis avvisats" in report and "F-12001" in report and "budget" in report
-    assert fetch(db_url, "select count(*) from raw.followup_forms where form_id = 'F-12001'") == [(0,)]
-    assert fetch(db_url, "select count(*) from raw.followup_forms") == [(4,)]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import REGISTRY_MODELS
 
 from ingestion.orchestration.transform import dbt, dbt_build
 from ingestion.privacy import pseudonym
@@ -70,8 +71,8 @@ def build_registry(url: str) -> dict[str, int]:
 
     from ingestion.core import config
 
-    dbt("build", "--select", "tag:registry", url=url)
-    results = json.loads((config.DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+    dbt("build", "--select", REGISTRY_MODELS, "--indirect-selection", "cautious", url=url)
+    results = json.loads((config.dbt_target_dir() / "run_results.json").read_text())
     return {item["unique_id"].split(".")[-1]: (item.get("adapter_response") or {}).get("rows_affected")
             for item in results["results"] if item["unique_id"].startswith("model.")}
 
@@ -108,7 +109,7 @@ def history(test_db_factory, tmp_path_factory) -> dict:
                      "jobbspar_202406.csv", "jobbspar_deltagare_202406.csv"):
             shutil.copy(FIXTURES / name, landing / name)
         registry_pipeline.ingest(landing.parent, url=url)
-        dbt_build(url)  # the whole project once: seeds and every model
+        dbt_build(url, select=REGISTRY_MODELS)  # the seeds and every registry model, once
         seen["june"] = {
             "fct": row_versions(url, "restricted.fct_jobseeker_month", "manad", JUNE),
             "mart": row_versions(url, "marts.mart_jobseekers_monthly", "manad", JUNE),
@@ -329,6 +330,6 @@ def test_a_full_refresh_gives_the_same_marts(history):
     """Run last in this module: rebuilds everything from raw and compares with the incremental result."""
     url = history["url"]
     before = {mart: rows_of(url, mart) for mart in MARTS}
-    dbt("build", "--select", "tag:registry", "--full-refresh", url=url)
+    dbt("build", "--select", REGISTRY_MODELS, "--indirect-selection", "cautious", "--full-refresh", url=url)
     for mart in MARTS:
         assert rows_of(url, mart) == before[mart], mart

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import FIXTURES, table_counts
+from conftest import FIXTURES, SURVEY_MODELS, table_counts
 
 from ingestion import sources
 
@@ -73,13 +73,16 @@ def test_a_broken_delivery_is_rejected_whole(db_url, survey_landing, quarantine,
     assert after["meta.load_audit"] == before["meta.load_audit"] + 1
 
 
-@pytest.fixture
-def built_surveys(db_url, survey_landing, quarantine) -> str:
+@pytest.fixture(scope="module")
+def built_surveys(module_db, module_quarantine, tmp_path_factory) -> str:
+    """Both sample surveys loaded and the survey models built, once for the module (its tests only read)."""
     from ingestion.orchestration.transform import dbt_build
 
-    sources.ingest("survey", survey_landing)
-    dbt_build(db_url)
-    return db_url
+    landing = tmp_path_factory.mktemp("survey_landing")
+    shutil.copytree(SURVEYS, landing / "survey")
+    sources.ingest("survey", landing)
+    dbt_build(module_db, select=SURVEY_MODELS)
+    return module_db
 
 
 def test_answer_given_when_not_asked_is_flagged_and_left_out(built_surveys):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import SNAPSHOT_1, SNAPSHOT_2
+from conftest import REGISTER, REGISTER_MODELS, SNAPSHOT_1, SNAPSHOT_2
 
 from ingestion import sources
 from ingestion.orchestration.transform import dbt_build
@@ -48,8 +49,6 @@ def expected_summary(snapshot: Path) -> dict[str, tuple[int, int]]:
 
 
 def landing_with(tmp_path: Path, *snapshots: Path) -> Path:
-    import shutil
-
     landing = tmp_path / f"landing_{len(list(tmp_path.iterdir()))}"
     for snapshot in snapshots:
         shutil.copytree(snapshot, landing / SOURCE / snapshot.name)
@@ -61,11 +60,15 @@ def fetch(url: str, query: str, *params) -> list[tuple]:
         return conn.execute(query, params).fetchall()
 
 
-@pytest.fixture
-def built(db_url, landing, quarantine) -> str:
+@pytest.fixture(scope="module")
+def built(module_db, module_quarantine, tmp_path_factory) -> str:
+    """The two sample snapshots (and the invalid delivery, rejected) loaded, and the register's models built:
+    once for the module, whose tests only read it."""
+    landing = tmp_path_factory.mktemp("landing")
+    shutil.copytree(REGISTER, landing / SOURCE)
     sources.ingest(SOURCE, landing)
-    dbt_build(db_url)
-    return db_url
+    dbt_build(module_db, select=REGISTER_MODELS)
+    return module_db
 
 
 def test_summary_mart_matches_the_files(built):
@@ -134,26 +137,23 @@ def test_marts_pass_gx_and_analyst_reads_only_marts(built):
                 conn.execute(f"select 1 from {relation} limit 1")
 
 
-def test_late_delivery_gives_the_same_history_as_in_order(test_db_factory, quarantine, tmp_path, monkeypatch):
+def test_late_delivery_gives_the_same_history_as_in_order(built, test_db_factory, tmp_path, monkeypatch):
+    """``built`` had the snapshots in order; here the older one arrives after the newer one was built."""
     tables = ["dim_agreement", "bridge_agreement_municipality", "bridge_agreement_party",
               "mart_agreement_summary", "mart_municipality_coverage"]
 
     def snapshot_of(url: str) -> dict[str, list]:
         return {t: sorted(map(repr, fetch(url, f"select * from marts.{t}"))) for t in tables}
 
-    in_order = test_db_factory()
-    monkeypatch.setenv("WAREHOUSE_URL", in_order)
-    sources.ingest(SOURCE, landing_with(tmp_path, SNAPSHOT_1, SNAPSHOT_2))
-    dbt_build(in_order)
-
     late = test_db_factory()
     monkeypatch.setenv("WAREHOUSE_URL", late)
+    monkeypatch.setenv("QUARANTINE_DIR", str(tmp_path / "quarantine"))
     sources.ingest(SOURCE, landing_with(tmp_path, SNAPSHOT_2))
-    dbt_build(late)
+    dbt_build(late, select=REGISTER_MODELS)
     assert fetch(late, "select count(*) from marts.dim_agreement where valid_from = '2024-06-30'") == [(0,)]
     sources.ingest(SOURCE, landing_with(tmp_path, SNAPSHOT_1))  # the older snapshot arrives last
-    dbt_build(late)
-    assert snapshot_of(late) == snapshot_of(in_order)
+    dbt_build(late, select=REGISTER_MODELS)
+    assert snapshot_of(late) == snapshot_of(built)
 
 
 def test_generated_national_register_builds_and_validates(db_url, quarantine, tmp_path):
@@ -164,8 +164,9 @@ def test_generated_national_register_builds_and_validates(db_url, quarantine, tm
                                                                            date(2025, 6, 30)], seed=7, invalid=True)
     outcomes = sources.ingest(SOURCE, landing)
     assert sorted(o["status"] for o in outcomes) == ["loaded", "loaded", "loaded", "rejected"]
-    dbt_build(db_url)
-    validate_marts(db_url)
+    build = dbt_build(db_url, select=REGISTER_MODELS)
+    assert validate_marts(db_url, only=build["models"])["validated"] == ["mart_agreement_summary",
+                                                                        "mart_municipality_coverage"]
     n = fetch(db_url, "select n_agreements from marts.mart_agreement_summary where niva = 'alla'"
                       " and snapshot_date = '2025-06-30'")[0][0]
     assert 100 < n <= 300

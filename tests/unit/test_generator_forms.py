@@ -392,17 +392,19 @@ def test_cli(register, tmp_path, capsys):
 
 
 def test_the_parser_accepts_every_valid_file_and_rejects_every_bad_one(generated, register):
+    """Every file read and validated as the pipeline does it: all forms of the files in one batch (GX is set
+    up once per batch), each form's problems its own."""
     from ingestion.sources.followup_forms import reading, rules
+
     out, _ = generated
     known = register_ids(register)
     received_at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-    files = sorted(p for p in out.iterdir() if p.is_file())
-    for path in files:
-        forms, problems = reading.read_file(path, received_at)
+    valid = [(path, *reading.read_file(path, received_at)) for path in sorted(p for p in out.iterdir() if p.is_file())]
+    invalid = [(path, *reading.read_file(path, received_at)) for path in sorted((out / "invalid").iterdir())]
+    for path, forms, problems in valid:
         assert forms and not problems, (path.name, [str(p) for p in problems])
-        rules.validate_forms(forms, known)
+    rules.validate_forms([f for _, forms, _ in valid + invalid for f in forms], known)
+    for path, forms, _ in valid:
         assert not [p for f in forms for p in f.problems], (path.name, [str(p) for f in forms for p in f.problems])
-    for path in sorted((out / "invalid").iterdir()):
-        forms, problems = reading.read_file(path, received_at)
-        rules.validate_forms(forms, known)
+    for path, forms, problems in invalid:
         assert problems or any(f.problems for f in forms), path.name

@@ -38,11 +38,21 @@ BLOCK_SIZE = 1 << 20  # small blocks: the database starts parsing early and the 
 PNR, MANAD, KOMMUNKOD, KON, FODELSEAR, FODELSEREGION, KATEGORI, ETABLERING, FUNKTION, BISTAND, INSKRIVEN, \
     AVAKT_DATUM, AVAKT_ORSAK, PROJEKTKOD = range(14)
 
+# Bytes the validator looks for, by name (the extract is Windows-1252: one byte per character).
+LF, CR, PIPE, DASH, BACKSLASH, DEL, SPACE = (ord(c) for c in "\n\r|-\\\x7f ")
+ZERO = ord("0")
+K, M, J, N = (ord(c) for c in "KMJN")
+# FODELSEREGION's two letters read as one number (first byte × 256 + second): SE, EU, UE
+REGION_SE, REGION_EU, REGION_UE = (ord(a) * 256 + ord(b) for a, b in ("SE", "EU", "UE"))
+SEPARATORS = len(HEADER) - 1  # a well-formed line has 13 '|'
+CODE_SLOTS = 100  # the code lists' codes are two digits: 00..99
+MUNICIPALITY_SLOTS = 10_000  # municipality codes are four digits
+
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _POWERS = 10 ** np.arange(8, -1, -1)
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _DIGIT = np.zeros(256, bool)
-_DIGIT[48:58] = True
+_DIGIT[ZERO:ZERO + 10] = True
 _LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9] + [0] * 246, np.uint8)  # digit → its doubled digit sum
 
 
@@ -148,11 +158,11 @@ class MonthValidator:
         self.month_start = int(month) * 100 + 1
         self.month_end = int(month) * 100 + _days(self.year, self.month_number)
         self.month_bytes = np.frombuffer(month.encode(), np.uint8)
-        self.municipality = np.zeros(10_000, bool)
+        self.municipality = np.zeros(MUNICIPALITY_SLOTS, bool)
         self.municipality[[int(c) for c in municipalities]] = True
-        self.category = np.zeros(100, bool)
+        self.category = np.zeros(CODE_SLOTS, bool)
         self.category[[int(c) for c in codes.categories if c.isdigit() and len(c) == 2]] = True
-        self.reason = np.zeros(100, bool)
+        self.reason = np.zeros(CODE_SLOTS, bool)
         self.reason[[int(c) for c in codes.reasons if c.isdigit() and len(c) == 2]] = True
 
     def block(self, data: bytes, first_line: int, stats: Stats) -> bytes:
@@ -161,25 +171,25 @@ class MonthValidator:
         Every check works on one column of the block at a time (numpy), never row by row.
         """
         a = np.frombuffer(data + bytes(16), np.uint8)  # padded: a short field may be read past its end
-        newlines = np.flatnonzero(a == 10)
+        newlines = np.flatnonzero(a == LF)
         n = len(newlines)
         starts = np.empty(n, np.int64)
         starts[0] = 0
         starts[1:] = newlines[:-1] + 1
-        ends = newlines - (a[newlines - 1] == 13)
+        ends = newlines - (a[newlines - 1] == CR)
         lines = first_line + np.arange(n)
         blank = ends <= starts
         stats.n_rows += int(n - blank.sum())
 
-        pipes = np.flatnonzero(a == 124)
+        pipes = np.flatnonzero(a == PIPE)
         p = None
-        if len(pipes) == 13 * n:  # the usual case: every line has its 13 separators
+        if len(pipes) == SEPARATORS * n:  # the usual case: every line has its 13 separators
             p = pipes.reshape(-1, 13)
             if not ((p[:, 0] > starts) & (p[:, 12] < ends)).all():
                 p = None
         if p is None:
             n_pipes = np.diff(np.searchsorted(pipes, newlines), prepend=0)
-            shaped = (n_pipes == 13) & ~blank
+            shaped = (n_pipes == SEPARATORS) & ~blank
             for i in np.flatnonzero(~shaped & ~blank):
                 stats.n_bad += 1
                 stats.add(Reject(int(lines[i]), None, f"raden har {n_pipes[i] + 1} kolumner, kontraktet har 14"))
@@ -198,7 +208,7 @@ class MonthValidator:
             value = np.zeros(len(rows), np.int64)
             ok = np.ones(len(rows), bool)
             for k in offsets:
-                d = a[f[col] + k] - np.uint8(48)  # wraps around below '0': one comparison checks both ends
+                d = a[f[col] + k] - np.uint8(ZERO)  # wraps around below '0': one comparison checks both ends
                 ok &= d < 10
                 value = value * 10 + d
             return value, ok
@@ -208,7 +218,7 @@ class MonthValidator:
 
         problems: list[tuple[np.ndarray, str | None, str]] = []
         # control characters and backslash would be read as something else by COPY
-        odd = np.flatnonzero(((a < 32) & (a != 10) & (a != 13)) | (a == 92) | (a == 127))
+        odd = np.flatnonzero(((a < SPACE) & (a != LF) & (a != CR)) | (a == BACKSLASH) | (a == DEL))
         odd = odd[odd < len(data)]
         if len(odd):
             bad_lines = np.zeros(n, bool)
@@ -216,11 +226,11 @@ class MonthValidator:
             problems.append((bad_lines[rows], None, "raden innehåller styrtecken eller omvänt snedstreck"))
 
         # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date; the check digit (Luhn, last 10 digits)
-        dashed = (length[PNR] == 13) & (char(PNR, 8) == 45)
+        dashed = (length[PNR] == 13) & (char(PNR, 8) == DASH)
         pnr_digits = np.empty((len(rows), 12), np.uint8)
         pnr_form = (length[PNR] == 12) | dashed
         for k in range(12):
-            d = a[f[PNR] + k + (dashed if k >= 8 else 0)] - np.uint8(48)
+            d = a[f[PNR] + k + (dashed if k >= 8 else 0)] - np.uint8(ZERO)
             pnr_form &= d < 10
             pnr_digits[:, k] = d
         d = pnr_digits.astype(np.int64)
@@ -240,21 +250,21 @@ class MonthValidator:
 
         kommun_len = length[KOMMUNKOD]
         three, three_ok = digits(KOMMUNKOD, range(3))
-        fourth = char(KOMMUNKOD, 3) - np.uint8(48)
+        fourth = char(KOMMUNKOD, 3) - np.uint8(ZERO)
         kommun = np.where(kommun_len == 4, three * 10 + fourth, three)
         kommun_ok = three_ok & ((kommun_len == 3) | ((kommun_len == 4) & (fourth < 10)))
         kommun_ok &= self.municipality[np.where(kommun_ok, kommun, 0)]
         problems.append((~kommun_ok, "KOMMUNKOD", "okänd kommunkod (inte en av landets 290 kommuner)"))
 
         kon = char(KON)
-        problems.append((~((length[KON] == 1) & ((kon == 75) | (kon == 77))), "KON", "KON ska vara K eller M"))
+        problems.append((~((length[KON] == 1) & ((kon == K) | (kon == M))), "KON", "KON ska vara K eller M"))
 
         born, born_digits = digits(FODELSEAR, range(4))
         born_ok = (length[FODELSEAR] == 4) & born_digits & (born >= 1900) & (born <= self.year)
         problems.append((~born_ok, "FODELSEAR", f"FODELSEAR ska vara ett årtal mellan 1900 och {self.year}"))
 
         region = char(FODELSEREGION).astype(np.int64) * 256 + char(FODELSEREGION, 1)
-        region_ok = (length[FODELSEREGION] == 2) & ((region == 0x5345) | (region == 0x4555) | (region == 0x5545))
+        region_ok = (length[FODELSEREGION] == 2) & np.isin(region, (REGION_SE, REGION_EU, REGION_UE))
         problems.append((~region_ok, "FODELSEREGION", "FODELSEREGION ska vara SE, EU eller UE"))
 
         problems.append((~self._code(length, digits, KATEGORI, self.category), "SOKANDEKATEGORI",
@@ -262,7 +272,7 @@ class MonthValidator:
         for col, name in ((ETABLERING, "ETABLERING"), (FUNKTION, "FUNKTIONSNEDSATTNING"),
                           (BISTAND, "EKONOMISKT_BISTAND")):
             flag = char(col)
-            ok = (length[col] == 0) | ((length[col] == 1) & ((flag == 74) | (flag == 78)))
+            ok = (length[col] == 0) | ((length[col] == 1) & ((flag == J) | (flag == N)))
             problems.append((~ok, name, f"{name} ska vara J, N eller tom"))
 
         registered, registered_ok = self._date(length, digits, char, INSKRIVEN)
@@ -309,7 +319,7 @@ class MonthValidator:
     def _date(self, length, digits, char, col: int) -> tuple[np.ndarray, np.ndarray]:
         """(YYYYMMDD as a number, whether the field is a real ``YYYY-MM-DD`` date)."""
         ymd, all_digits = digits(col, (0, 1, 2, 3, 5, 6, 8, 9))
-        shaped = (length[col] == 10) & all_digits & (char(col, 4) == 45) & (char(col, 7) == 45)
+        shaped = (length[col] == 10) & all_digits & (char(col, 4) == DASH) & (char(col, 7) == DASH)
         ok = shaped & _valid_date(ymd // 10_000, ymd // 100 % 100, ymd % 100)
         return ymd, ok
 
@@ -320,13 +330,13 @@ class MonthValidator:
         The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
         from KOMMUNKOD to the end of the row follow unchanged.
         """
-        digest = pseudonym.siphash128(digits + np.uint8(48), self.sip_key)
+        digest = pseudonym.siphash128(digits + np.uint8(ZERO), self.sip_key)
         prefix = np.empty((len(lines), 43), np.uint8)
-        prefix[:, :9] = (lines[:, None] // _POWERS % 10 + 48).astype(np.uint8)  # 9 digits: up to 999 999 999
-        prefix[:, 9] = 124
+        prefix[:, :9] = (lines[:, None] // _POWERS % 10 + ZERO).astype(np.uint8)  # 9 digits: up to 999 999 999
+        prefix[:, 9] = PIPE
         prefix[:, 10:42:2] = _HEX[digest >> 4]
         prefix[:, 11:42:2] = _HEX[digest & 15]
-        prefix[:, 42] = 124
+        prefix[:, 42] = PIPE
         prefixes = prefix.view("S43").ravel().tolist()
         zero = np.zeros(len(lines), np.int64)
         zero[short_kommun] = 1
