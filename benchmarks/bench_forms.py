@@ -35,8 +35,10 @@ def main(n: int = 600) -> None:
                     "insert into meta.load_audit (source, delivery_name, checksum, row_counts, n_rows, status)"
                     " values ('agreement_register', 'bench', 'bench', '{}', 0, 'loaded') returning load_id"
                 ).fetchone()[0]
-                with conn.cursor().copy("copy raw.register_overenskommelser (_load_id, _snapshot_date,"
-                                        " _source_row, overenskommelse_id) from stdin") as copy:
+                with conn.cursor().copy(
+                    "copy raw.register_overenskommelser (_load_id, _snapshot_date,"
+                    " _source_row, overenskommelse_id) from stdin"
+                ) as copy:
                     for i, agreement in enumerate(ids):
                         copy.write_row([load_id, "2025-06-30", i + 2, agreement])
         start = time.perf_counter()
@@ -44,8 +46,10 @@ def main(n: int = 600) -> None:
         elapsed = time.perf_counter() - start
         loaded = sum(o["forms_loaded"] for o in outcomes)
         rejected = sum(1 for o in outcomes if o["status"] == "rejected")
-        print(f"{len(paths)} workbooks: {loaded} forms loaded, {rejected} rejected, "
-              f"{elapsed:.1f} s for read + validate + load ({len(paths) / elapsed:.0f} workbooks/s)")
+        print(
+            f"{len(paths)} workbooks: {loaded} forms loaded, {rejected} rejected, "
+            f"{elapsed:.1f} s for read + validate + load ({len(paths) / elapsed:.0f} workbooks/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -36,10 +36,12 @@ from ingestion.sources.registry import pipeline as registry_pipeline
 from ingestion.synthetic.registry import generate_registry, write_jobseeker_month
 
 RESULTS = Path(__file__).parent / "results" / "registry.md"
-UNTYPED = ("create table if not exists bench_untyped (pnr text, manad text, kommunkod text, kon text, fodelsear text,"
-           " fodelseregion text, sokandekategori text, etablering text, funktionsnedsattning text,"
-           " ekonomiskt_bistand text, inskrivningsdatum text, avaktualiseringsdatum text,"
-           " avaktualiseringsorsak text, projektkod text)")
+UNTYPED = (
+    "create table if not exists bench_untyped (pnr text, manad text, kommunkod text, kon text, fodelsear text,"
+    " fodelseregion text, sokandekategori text, etablering text, funktionsnedsattning text,"
+    " ekonomiskt_bistand text, inskrivningsdatum text, avaktualiseringsdatum text,"
+    " avaktualiseringsorsak text, projektkod text)"
+)
 
 
 def psql() -> str:
@@ -66,9 +68,13 @@ def baseline_seconds(url: str, path: Path) -> float:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop table if exists bench_untyped")
         conn.execute(UNTYPED)
-    command = [psql(), url, "-q", "-c",
-               f"\\copy bench_untyped from '{path}' with (format text, delimiter '|', header true, "
-               "encoding 'WIN1252')"]
+    command = [
+        psql(),
+        url,
+        "-q",
+        "-c",
+        f"\\copy bench_untyped from '{path}' with (format text, delimiter '|', header true, encoding 'WIN1252')",
+    ]
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -84,9 +90,11 @@ def loader_seconds(url: str, path: Path) -> tuple[float, dict]:
 
 def peak_memory_mb(url: str, path: Path) -> tuple[float, float]:
     """Peak of the summed resident memory of a loader process and its workers (sampled every 10 ms)."""
-    code = ("import sys; from pathlib import Path; from ingestion import registry_pipeline as r; "
-            "o = r.process_jobseekers(Path(sys.argv[1]), run_id='bench', url=sys.argv[2]); "
-            "assert o['status'] == 'loaded', o")
+    code = (
+        "import sys; from pathlib import Path; from ingestion import registry_pipeline as r; "
+        "o = r.process_jobseekers(Path(sys.argv[1]), run_id='bench', url=sys.argv[2]); "
+        "assert o['status'] == 'loaded', o"
+    )
     start = time.perf_counter()
     process = psutil.Popen([sys.executable, "-c", code, str(path), url])
     peak = 0
@@ -123,8 +131,13 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         tmp = Path(tmp)
         start = time.perf_counter()
         landing = tmp / "landing"
-        generate_registry(landing / "registry", months, rows_per_month=rows, seed=7,
-                          gzip_months={m for m in months if int(m[4:]) % 3 == 0})
+        generate_registry(
+            landing / "registry",
+            months,
+            rows_per_month=rows,
+            seed=7,
+            gzip_months={m for m in months if int(m[4:]) % 3 == 0},
+        )
         later = tmp / "later" / "registry"
         later.mkdir(parents=True)
         for path in (landing / "registry").glob(f"*{months[-1]}*"):
@@ -157,11 +170,15 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         registry_pipeline.ingest(later.parent, run_id="bench", url=url)
         load_25 = time.perf_counter() - start
         incremental = dbt_seconds(url)
-        print(f"… month {n_months + 1} loaded in {load_25:.1f} s, incremental build {incremental:.1f} s: "
-              f"ratio {incremental / full:.2f}", flush=True)
+        print(
+            f"… month {n_months + 1} loaded in {load_25:.1f} s, incremental build {incremental:.1f} s: "
+            f"ratio {incremental / full:.2f}",
+            flush=True,
+        )
         with psycopg.connect(url) as conn:
-            total_rows = conn.execute("select sum(n_rows) from meta.registry_months where extract = 'sokande'"
-                                      ).fetchone()[0]
+            total_rows = conn.execute(
+                "select sum(n_rows) from meta.registry_months where extract = 'sokande'"
+            ).fetchone()[0]
 
         # 3. peak memory for a 500 000-row and a 2 000 000-row file (a month not loaded yet)
         memory = {}
@@ -175,20 +192,30 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
             path.unlink()
 
     small, large = memory[rows], memory[4 * rows]
-    say(f"# Registry benchmark ({datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
-        f"PostgreSQL via {'WAREHOUSE_URL' if os.environ.get('WAREHOUSE_URL') else 'embedded server'})")
+    say(
+        f"# Registry benchmark ({datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+        f"PostgreSQL via {'WAREHOUSE_URL' if os.environ.get('WAREHOUSE_URL') else 'embedded server'})"
+    )
     say("")
     say("| figure | measured | target |")
     say("|---|---|---|")
-    say(f"| loader ÷ `psql \\copy`, one {rows:,}-row month | **{loader / baseline:.2f}** "
-        f"({loader:.2f} s ÷ {baseline:.2f} s; {n_rows / loader:,.0f} rows/s) | ≤ 2.0 |")
-    say(f"| dbt build after month {n_months + 1} ÷ full rebuild ({total_rows:,} person-months) | "
-        f"**{incremental / full:.2f}** ({incremental:.1f} s ÷ {full:.1f} s) | ≤ 0.15 |")
-    say(f"| loader peak memory, {rows:,} vs {4 * rows:,} rows | **{small[0]:.0f} MB vs {large[0]:.0f} MB** "
-        f"({(large[0] / small[0] - 1):+.0%}; loads took {small[1]:.1f} s and {large[1]:.1f} s) | within 20 % |")
+    say(
+        f"| loader ÷ `psql \\copy`, one {rows:,}-row month | **{loader / baseline:.2f}** "
+        f"({loader:.2f} s ÷ {baseline:.2f} s; {n_rows / loader:,.0f} rows/s) | ≤ 2.0 |"
+    )
+    say(
+        f"| dbt build after month {n_months + 1} ÷ full rebuild ({total_rows:,} person-months) | "
+        f"**{incremental / full:.2f}** ({incremental:.1f} s ÷ {full:.1f} s) | ≤ 0.15 |"
+    )
+    say(
+        f"| loader peak memory, {rows:,} vs {4 * rows:,} rows | **{small[0]:.0f} MB vs {large[0]:.0f} MB** "
+        f"({(large[0] / small[0] - 1):+.0%}; loads took {small[1]:.1f} s and {large[1]:.1f} s) | within 20 % |"
+    )
     say("")
-    say(f"Also: the other {n_months - 3} months loaded in {load_rest:.0f} s; month {n_months + 1} in {load_25:.1f} s. "
-        f"Loader runs: {', '.join(f'{t:.2f} s' for t, _ in loads)}; psql: {', '.join(f'{t:.2f} s' for t in base)}.")
+    say(
+        f"Also: the other {n_months - 3} months loaded in {load_rest:.0f} s; month {n_months + 1} in {load_25:.1f} s. "
+        f"Loader runs: {', '.join(f'{t:.2f} s' for t, _ in loads)}; psql: {', '.join(f'{t:.2f} s' for t in base)}."
+    )
     say(f"Command: `make bench` (`python benchmarks/bench_registry.py {rows} {n_months}`).")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -20,8 +20,7 @@ from ingestion.synthetic.survey import generate_large_survey
 
 def main(respondents: int = 5000, questions: int = 100) -> None:
     with connection.scratch_database("samverkan_bench") as url, tempfile.TemporaryDirectory() as tmp:
-        delivery = generate_large_survey(Path(tmp) / "survey", n_respondents=respondents,
-                                         n_questions=questions, seed=1)
+        delivery = generate_large_survey(Path(tmp) / "survey", n_respondents=respondents, n_questions=questions, seed=1)
         import great_expectations  # noqa: F401
         import pandas  # noqa: F401
 
@@ -30,9 +29,11 @@ def main(respondents: int = 5000, questions: int = 100) -> None:
         elapsed = time.perf_counter() - start
         with psycopg.connect(url) as conn:
             cells = conn.execute("select count(*) from raw.survey_answers").fetchone()[0]
-        print(f"survey {respondents} respondents × {questions} questions: {outcome['status']}, "
-              f"{outcome['n_rows']} rows ({cells} answer cells) in {elapsed:.1f} s "
-              f"({outcome['n_rows'] / elapsed:,.0f} rows/s)")
+        print(
+            f"survey {respondents} respondents × {questions} questions: {outcome['status']}, "
+            f"{outcome['n_rows']} rows ({cells} answer cells) in {elapsed:.1f} s "
+            f"({outcome['n_rows'] / elapsed:,.0f} rows/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ from ingestion.orchestration.assets import ALL_RAW_ASSETS
     catchup=False,
     max_active_runs=1,
     tags=["dbt", "marts"],
-    params={"select": Param(None, type=["null", "string"],
-                            description="dbt-urval att bygga, t.ex. tag:registry (standard: hela lagret)")},
+    params={
+        "select": Param(
+            None, type=["null", "string"], description="dbt-urval att bygga, t.ex. tag:registry (standard: hela lagret)"
+        )
+    },
 )
 def warehouse():
     @task

@@ -89,8 +89,10 @@ def landing(tmp_path) -> Path:
 
 # dbt selections (``dbt_build(url, select=…)``): the models a test reads and everything they are built from, so
 # that a test builds its part of the warehouse and not the rest.
-REGISTER_MODELS = ("+dim_agreement +bridge_agreement_municipality +bridge_agreement_party +bridge_agreement_target_group"
-                   " +mart_agreement_summary +mart_municipality_coverage +dim_organisation +dim_county +dim_period")
+REGISTER_MODELS = (
+    "+dim_agreement +bridge_agreement_municipality +bridge_agreement_party +bridge_agreement_target_group"
+    " +mart_agreement_summary +mart_municipality_coverage +dim_organisation +dim_county +dim_period"
+)
 FORMS_MODELS = "+path:models/marts/followup_forms"
 SURVEY_MODELS = "+path:models/marts/survey"
 REGISTRY_MODELS = "+tag:registry"
@@ -162,6 +164,7 @@ def pytest_configure(config):
         os.environ["DBT_LOG_PATH"] = str(base / "dbt-logs")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Mark each test by its folder (unit, integration, airflow), so that ``-m`` selects a part; and group
     them for pytest-xdist (``--dist loadgroup``): a module's tests on one worker, in order (they share its

@@ -23,10 +23,22 @@ def pnr(birth: str = "19850412", serial: str = "238") -> str:
 
 
 def row(**changes: str) -> str:
-    values = {"PNR": pnr(), "MANAD": "202406", "KOMMUNKOD": "0180", "KON": "K", "FODELSEAR": "1985",
-              "FODELSEREGION": "SE", "SOKANDEKATEGORI": "11", "ETABLERING": "N", "FUNKTIONSNEDSATTNING": "N",
-              "EKONOMISKT_BISTAND": "N", "INSKRIVNINGSDATUM": "2023-01-09", "AVAKTUALISERINGSDATUM": "",
-              "AVAKTUALISERINGSORSAK": "", "PROJEKTKOD": ""} | changes
+    values = {
+        "PNR": pnr(),
+        "MANAD": "202406",
+        "KOMMUNKOD": "0180",
+        "KON": "K",
+        "FODELSEAR": "1985",
+        "FODELSEREGION": "SE",
+        "SOKANDEKATEGORI": "11",
+        "ETABLERING": "N",
+        "FUNKTIONSNEDSATTNING": "N",
+        "EKONOMISKT_BISTAND": "N",
+        "INSKRIVNINGSDATUM": "2023-01-09",
+        "AVAKTUALISERINGSDATUM": "",
+        "AVAKTUALISERINGSORSAK": "",
+        "PROJEKTKOD": "",
+    } | changes
     return "|".join(values[c] for c in HEADER)
 
 

@@ -84,9 +84,13 @@ def find_files(source_dir: Path, name_pattern: str) -> list[Path]:
     if not source_dir.is_dir():
         return []
     pattern = re.compile(name_pattern)
-    found = [p for p in source_dir.rglob("*")
-             if p.is_file() and pattern.fullmatch(p.name)
-             and not any(part.startswith(".") for part in p.relative_to(source_dir).parts)]
+    found = [
+        p
+        for p in source_dir.rglob("*")
+        if p.is_file()
+        and pattern.fullmatch(p.name)
+        and not any(part.startswith(".") for part in p.relative_to(source_dir).parts)
+    ]
     return sorted(found, key=lambda p: (p.name, str(p)))
 
 

@@ -24,15 +24,17 @@ def stripped(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFr
     columns = columns if columns is not None else [c for c in frame.columns if c != ROW_COLUMN]
     out = frame[[ROW_COLUMN, *columns]].copy()
     for column in columns:  # a list, not Series.map: map would turn None into NaN
-        out[column] = pd.Series([v.strip() if isinstance(v, str) else None for v in out[column]],
-                                index=out.index, dtype=object)
+        out[column] = pd.Series(
+            [v.strip() if isinstance(v, str) else None for v in out[column]], index=out.index, dtype=object
+        )
     return out
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with ``None`` for missing values (pandas may hand back NaN)."""
-    return [{k: (None if not isinstance(v, str | int) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {k: (None if not isinstance(v, str | int) else v) for k, v in row.items()} for row in frame.to_dict("records")
+    ]
 
 
 def parse_iso_date(value: str | None) -> date | None:

@@ -40,8 +40,9 @@ def quote(value: object) -> str:
     return f"\u201d{value}\u201d"
 
 
-def render_report(delivery_name: str, source_label: str, problems: list[Problem],
-                  loaded_forms: int = 0, rejected_forms: int = 0) -> str:
+def render_report(
+    delivery_name: str, source_label: str, problems: list[Problem], loaded_forms: int = 0, rejected_forms: int = 0
+) -> str:
     """The report sent back with a rejected delivery. A bulk export whose good forms were loaded
     (``loaded_forms``) is only partly rejected: the sender must resend the rejected forms only."""
     if loaded_forms:

@@ -15,10 +15,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--landing", required=True, help="folder with one sub-folder per source")
     sub.add_parser("demo", help="generate national demo data and run every pipeline")
     sub.add_parser("docs", help="generate the dbt documentation site")
+    sub.add_parser("lint-sql", help="sqlfluff lint of the dbt project (dbt templater)")
     args = parser.parse_args(argv)
 
     if args.command == "db":
         return _db(args.action)
+    if args.command == "lint-sql":
+        from ingestion.orchestration.transform import sqlfluff_lint
+
+        return sqlfluff_lint()
     from ingestion.orchestration import runner
 
     if args.command in ("run", "demo"):
@@ -49,8 +54,11 @@ def _local_pseudonym_key() -> None:
 
     path = ensure_local_key()
     if path is not None:
-        print(f"… registerutdrag: lokal nyckel för pseudonymisering i {path} "
-              f"(i drift: sätt en egen hemlighet, se README; {KEY_FILE_ENV} pekar nu hit)", flush=True)
+        print(
+            f"… registerutdrag: lokal nyckel för pseudonymisering i {path} "
+            f"(i drift: sätt en egen hemlighet, se README; {KEY_FILE_ENV} pekar nu hit)",
+            flush=True,
+        )
 
 
 def _db(action: str) -> int:

@@ -25,8 +25,16 @@ PARAMS = {
 def source_dag(source: Source, schedule: str = "@daily"):
     """The DAG with id ``source.name``: ingests ``<landing>/<source>/`` and emits the source's Assets."""
 
-    @dag(dag_id=source.name, description=source.description, schedule=schedule, start_date=START, catchup=False,
-         max_active_runs=1, tags=list(source.tags), params=PARAMS)
+    @dag(
+        dag_id=source.name,
+        description=source.description,
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=list(source.tags),
+        params=PARAMS,
+    )
     def ingest():
         @task(task_id=f"find_new_{source.items}")
         def find_new(params: dict | None = None) -> list:
@@ -34,8 +42,9 @@ def source_dag(source: Source, schedule: str = "@daily"):
 
         @task(task_id=f"load_{source.item}", max_active_tis_per_dagrun=source.parallel_items)
         def load(item, params: dict | None = None) -> list[dict]:
-            return source.module().process(item, (params or {}).get("landing_dir"),
-                                           run_id=get_current_context()["run_id"])
+            return source.module().process(
+                item, (params or {}).get("landing_dir"), run_id=get_current_context()["run_id"]
+            )
 
         @task(outlets=source_assets(source), trigger_rule="none_failed")
         def publish(outcomes: list[list[dict]] | None, params: dict | None = None) -> dict:

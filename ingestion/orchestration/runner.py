@@ -35,6 +35,7 @@ def run_dag(dag_id: str, conf: dict | None, log_dir: Path) -> None:
         tail = "\n".join(log_path.read_text().splitlines()[-30:])
         raise DagRunFailed(f"DAG {dag_id} misslyckades (hela loggen: {log_path}):\n{tail}")
 
+
 def run_all(landing: Path) -> Path:
     """Run every source DAG over ``landing``, then the warehouse DAG if anything new was loaded
     (as the Asset schedule would) or the marts do not exist yet; return the report folder."""
@@ -56,9 +57,11 @@ def run_all(landing: Path) -> Path:
         print("… warehouse: inget nytt inläst sedan förra bygget, lagret byggs inte om", flush=True)
     return report_dir
 
+
 def newest_load_id() -> int | None:
     with connection.connect() as conn:
         return conn.execute("select max(load_id) from meta.load_audit").fetchone()[0]
+
 
 def _build_marker() -> Path:
     """Per database: the newest load the last successful build saw (a failed build leaves it behind,
@@ -69,6 +72,7 @@ def _build_marker() -> Path:
     folder = config.state_dir() / "builds"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{parts.hostname}_{parts.port}_{parts.path.lstrip('/')}.json"
+
 
 def last_built_load_id() -> int | None:
     marker = _build_marker()

@@ -14,6 +14,7 @@ from ingestion.sources import SOURCES
 
 LIST_AT_MOST = 8
 
+
 def already_loaded_elsewhere(source, landing: Path, this_run: list[dict]) -> list[str]:
     """Deliveries in the landing folder that an earlier run already loaded (same checksum)."""
     handled = {o["checksum"] for o in this_run}
@@ -24,10 +25,12 @@ def already_loaded_elsewhere(source, landing: Path, this_run: list[dict]) -> lis
             checksum = pipeline.checksum(path)
             if checksum in handled:
                 continue
-            if conn.execute("select 1 from meta.load_audit where source = %s and checksum = %s",
-                            (source.name, checksum)).fetchone():
+            if conn.execute(
+                "select 1 from meta.load_audit where source = %s and checksum = %s", (source.name, checksum)
+            ).fetchone():
                 names.append(path.name)
     return names
+
 
 def print_summary(landing: Path, report_dir: Path) -> None:
     print("\nSammanfattning")
@@ -37,12 +40,16 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         this_run = report["loaded"] + report["rejected"] + report["skipped"]
         earlier = already_loaded_elsewhere(source, Path(landing).resolve(), this_run)
         rows = sum(o["n_rows"] for o in report["loaded"])
-        print(f"  {source.name}: inlästa {len(report['loaded'])} ({rows} rader), "
-              f"redan inlästa {len(earlier) + len(report['skipped'])}, "
-              f"avvisade {len(report['rejected'])}")
+        print(
+            f"  {source.name}: inlästa {len(report['loaded'])} ({rows} rader), "
+            f"redan inlästa {len(earlier) + len(report['skipped'])}, "
+            f"avvisade {len(report['rejected'])}"
+        )
         if any(o["forms_loaded"] + o["forms_already_loaded"] + o["forms_rejected"] for o in report["loaded"]):
-            print(f"    formulär: {sum(o['forms_loaded'] for o in report['loaded'])} nya versioner, "
-                  f"{sum(o['forms_already_loaded'] for o in report['loaded'])} redan inlästa")
+            print(
+                f"    formulär: {sum(o['forms_loaded'] for o in report['loaded'])} nya versioner, "
+                f"{sum(o['forms_already_loaded'] for o in report['loaded'])} redan inlästa"
+            )
         for o in report["loaded"][:LIST_AT_MOST]:
             print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader, load_id {o['load_id']})")
         if len(report["loaded"]) > LIST_AT_MOST:
@@ -51,8 +58,10 @@ def print_summary(landing: Path, report_dir: Path) -> None:
             if not o["n_rejected_rows"]:
                 print(f"    delvis avvisad: {o['delivery']} ({o['forms_rejected']} formulär) → {o['report']}")
             else:  # a registry month loaded with a few rows set aside (within the tolerance)
-                print(f"    rader satta åt sidan: {o['delivery']} ({o.get('n_rejected_rows', 0)} rader, högst 0,1 % "
-                      f"tolereras; i meta.registry_rejects) → {o['report']}")
+                print(
+                    f"    rader satta åt sidan: {o['delivery']} ({o.get('n_rejected_rows', 0)} rader, högst 0,1 % "
+                    f"tolereras; i meta.registry_rejects) → {o['report']}"
+                )
         for o in report["rejected"]:
             print(f"    avvisad: {o['delivery']} ({len(o['problems'])} fel) → {o['report']}")
     with connection.connect() as conn:
@@ -69,6 +78,7 @@ def print_summary(landing: Path, report_dir: Path) -> None:
                 print(f"    marts.{name}: {count} rader")
     print(f"  körningens loggar: {report_dir}")
 
+
 def print_headlines() -> None:
     """A few figures read from the marts, for the end of the demo."""
     with connection.connect() as conn:
@@ -80,23 +90,32 @@ def print_headlines() -> None:
         rows = conn.execute(
             """select niva, n_agreements, n_municipalities_covered, share_municipalities_covered
                from marts.mart_agreement_summary where snapshot_date = %s
-               order by niva = 'alla', niva""", (latest,)).fetchall()
+               order by niva = 'alla', niva""",
+            (latest,),
+        ).fetchall()
         for niva, n, covered, share in rows:
-            print(f"  {niva:<13} {n:>5} gällande överenskommelser, täcker {covered:>3} kommuner "
-                  f"({float(share or 0):.0%} av 290)")
+            print(
+                f"  {niva:<13} {n:>5} gällande överenskommelser, täcker {covered:>3} kommuner "
+                f"({float(share or 0):.0%} av 290)"
+            )
         uncovered = conn.execute(
             "select count(*) from marts.mart_municipality_coverage where snapshot_date = %s and not is_covered",
-            (latest,)).fetchone()[0]
+            (latest,),
+        ).fetchone()[0]
         print(f"  {uncovered} kommuner saknar gällande överenskommelse")
-        n_snapshots = conn.execute(
-            "select count(distinct snapshot_date) from marts.mart_agreement_summary").fetchone()[0]
+        n_snapshots = conn.execute("select count(distinct snapshot_date) from marts.mart_agreement_summary").fetchone()[
+            0
+        ]
         changed, removed, versions = conn.execute(
             """select count(distinct overenskommelse_id) filter (where version_number > 1 and in_register),
                       count(distinct overenskommelse_id) filter (where not in_register),
                       count(*)
-               from marts.dim_agreement""").fetchone()
-        print(f"  historik: {n_snapshots} ögonblicksbilder, {versions} versioner i dim_agreement; "
-              f"{changed} överenskommelser har ändrats, {removed} har tagits bort ur registret")
+               from marts.dim_agreement"""
+        ).fetchone()
+        print(
+            f"  historik: {n_snapshots} ögonblicksbilder, {versions} versioner i dim_agreement; "
+            f"{changed} överenskommelser har ändrats, {removed} har tagits bort ur registret"
+        )
         if conn.execute("select to_regclass('marts.mart_followup_completeness') is not null").fetchone()[0]:
             _print_followup_headlines(conn)
         if conn.execute("select to_regclass('marts.mart_survey_response') is not null").fetchone()[0]:
@@ -104,71 +123,99 @@ def print_headlines() -> None:
         if conn.execute("select to_regclass('marts.mart_jobseekers_monthly') is not null").fetchone()[0]:
             _print_registry_headlines(conn)
 
+
 def _print_survey_headlines(conn) -> None:
     waves = conn.execute(
         """select enkat_id, omgang, n_sent, n_net, n_answered, response_rate
-           from marts.mart_survey_response where level = 'wave' order by enkat_id, omgang""").fetchall()
+           from marts.mart_survey_response where level = 'wave' order by enkat_id, omgang"""
+    ).fetchall()
     if not waves:
         return
     print("\nEnkäter (svarsfrekvens = besvarade / utskickade utan felaktiga kontakter):")
     for enkat_id, omgang, sent, net, answered, rate in waves:
-        print(f"  {enkat_id:<16} {omgang:<6} {sent:>5} utskick, {answered:>5} svar av {net:>5} "
-              f"({float(rate or 0):.0%})")
+        print(
+            f"  {enkat_id:<16} {omgang:<6} {sent:>5} utskick, {answered:>5} svar av {net:>5} ({float(rate or 0):.0%})"
+        )
     n_trend = conn.execute("select count(distinct comparable_question_key) from marts.mart_survey_trend").fetchone()[0]
     print(f"  {n_trend} frågor kan jämföras över omgångar (marts.mart_survey_trend)")
+
 
 def _print_followup_headlines(conn) -> None:
     row = conn.execute(
         """select period, count(*) filter (where expected), count(*) filter (where expected and received),
                   count(*) filter (where expected and received_on_time), count(*) filter (where not expected)
            from marts.mart_followup_completeness
-           group by period order by period desc limit 1""").fetchone()
+           group by period order by period desc limit 1"""
+    ).fetchone()
     if row is None:
         return
     period, expected, received, on_time, unexpected = row
-    print(f"\nUppföljningsformulär {period}: {expected} förväntade, {received} inkomna "
-          f"({received / expected:.0%}), {on_time} i tid; {expected - received} saknas; "
-          f"{unexpected} formulär från överenskommelser som inte var skyldiga att skicka"
-          if expected else f"\nUppföljningsformulär {period}: inga förväntade formulär")
+    print(
+        f"\nUppföljningsformulär {period}: {expected} förväntade, {received} inkomna "
+        f"({received / expected:.0%}), {on_time} i tid; {expected - received} saknas; "
+        f"{unexpected} formulär från överenskommelser som inte var skyldiga att skicka"
+        if expected
+        else f"\nUppföljningsformulär {period}: inga förväntade formulär"
+    )
     ended, to_work, to_studies = conn.execute(
         "select sum(ended), sum(to_work), sum(to_studies) from marts.mart_followup_participants where period = %s",
-        (period,)).fetchone()
+        (period,),
+    ).fetchone()
     if ended:
-        print(f"  deltagare som avslutat {period}: {ended}, varav {to_work / ended:.0%} till arbete "
-              f"och {to_studies / ended:.0%} till studier")
-    moves = dict(conn.execute(
-        "select coalesce(movement, 'första formuläret'), count(*) from marts.mart_followup_collaboration_level"
-        " where period = %s group by 1", (period,)).fetchall())
+        print(
+            f"  deltagare som avslutat {period}: {ended}, varav {to_work / ended:.0%} till arbete "
+            f"och {to_studies / ended:.0%} till studier"
+        )
+    moves = dict(
+        conn.execute(
+            "select coalesce(movement, 'första formuläret'), count(*) from marts.mart_followup_collaboration_level"
+            " where period = %s group by 1",
+            (period,),
+        ).fetchall()
+    )
     if moves:
-        print("  samverkansnivå jämfört med förra formuläret: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(moves.items())))
+        print(
+            "  samverkansnivå jämfört med förra formuläret: " + ", ".join(f"{k} {v}" for k, v in sorted(moves.items()))
+        )
 
 
 def _print_registry_headlines(conn) -> None:
     row = conn.execute(
         """select manad, n_registered_unemployed, n_in_programme, n_ended, share_ended_to_work_or_studies
            from marts.mart_jobseekers_monthly
-           where niva = 'riket' and malgrupp = 'alla' order by manad desc limit 1""").fetchone()
+           where niva = 'riket' and malgrupp = 'alla' order by manad desc limit 1"""
+    ).fetchone()
     if row is None:
         return
     month, registered, in_programme, ended, share = row
-    print(f"\nRegisterutdrag {month:%Y-%m} (hela landet): {registered:,} inskrivna arbetslösa, varav "
-          f"{in_programme:,} i program; {ended:,} avaktualiserade, "
-          f"{float(share or 0):.0%} till arbete eller studier")
+    print(
+        f"\nRegisterutdrag {month:%Y-%m} (hela landet): {registered:,} inskrivna arbetslösa, varav "
+        f"{in_programme:,} i program; {ended:,} avaktualiserade, "
+        f"{float(share or 0):.0%} till arbete eller studier"
+    )
     groups = conn.execute(
         """select malgrupp, n_registered_unemployed from marts.mart_jobseekers_monthly
-           where niva = 'riket' and manad = %s and malgrupp <> 'alla' order by malgrupp""", (month,)).fetchall()
+           where niva = 'riket' and manad = %s and malgrupp <> 'alla' order by malgrupp""",
+        (month,),
+    ).fetchall()
     if groups:
         print("  målgrupper: " + ", ".join(f"{g} {n:,}" for g, n in groups if n is not None))
     cells, suppressed = conn.execute(
         """select count(*), count(*) filter (where n_registered_unemployed_suppressed)
-           from marts.mart_jobseekers_monthly where manad = %s and niva = 'kommun'""", (month,)).fetchone()
-    print(f"  röjandekontroll: {suppressed} av {cells} kommunceller undertryckta (färre än 5, eller för att "
-          "en summa annars skulle avslöja dem)")
+           from marts.mart_jobseekers_monthly where manad = %s and niva = 'kommun'""",
+        (month,),
+    ).fetchone()
+    print(
+        f"  röjandekontroll: {suppressed} av {cells} kommunceller undertryckta (färre än 5, eller för att "
+        "en summa annars skulle avslöja dem)"
+    )
     transition = conn.execute(
         """select event_month, event_type, n_events, share_with_outcome from marts.mart_transitions_90d
            where niva = 'riket' and malgrupp = 'alla' and is_window_complete
-           order by event_month desc, event_type limit 2""").fetchall()
+           order by event_month desc, event_type limit 2"""
+    ).fetchall()
     for event_month, event_type, n, share in transition:
-        print(f"  {event_type} {event_month:%Y-%m}: {n:,} lämnade, {float(share or 0):.0%} fick arbete eller "
-              "började studera inom 90 dagar")
+        print(
+            f"  {event_type} {event_month:%Y-%m}: {n:,} lämnade, {float(share or 0):.0%} fick arbete eller "
+            "började studera inom 90 dagar"
+        )

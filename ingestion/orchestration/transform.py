@@ -1,4 +1,4 @@
-"""Running dbt (installed in its own virtual environment) against the connection."""
+"""Running dbt (installed in its own virtual environment) against the warehouse."""
 
 from __future__ import annotations
 
@@ -19,12 +19,22 @@ class DbtError(RuntimeError):
 
 def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
     """Run a dbt command in ``dbt_project/`` with the connection taken from the warehouse URL."""
-    env = os.environ | connection.dbt_env(url) | {
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DBT_LOG_PATH": str(config.dbt_log_dir()),
-    }
-    command = [config.dbt_executable(), *args, "--project-dir", str(config.DBT_PROJECT_DIR),
-               "--profiles-dir", str(config.DBT_PROJECT_DIR)]
+    env = (
+        os.environ
+        | connection.dbt_env(url)
+        | {
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "DBT_LOG_PATH": str(config.dbt_log_dir()),
+        }
+    )
+    command = [
+        config.dbt_executable(),
+        *args,
+        "--project-dir",
+        str(config.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(config.DBT_PROJECT_DIR),
+    ]
     if not os.path.exists(command[0]):
         raise DbtError(f"dbt finns inte på {command[0]}: kör `make setup` (eller sätt DBT_EXECUTABLE)")
     result = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -32,8 +42,9 @@ def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
         log.info("dbt: %s", line)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-40:])
-        raise DbtError(f"`dbt {' '.join(args)}` misslyckades (kod {result.returncode}):\n"
-                       f"{tail}\n{result.stderr[-2000:]}")
+        raise DbtError(
+            f"`dbt {' '.join(args)}` misslyckades (kod {result.returncode}):\n{tail}\n{result.stderr[-2000:]}"
+        )
     return result
 
 
@@ -57,10 +68,29 @@ def dbt_build(url: str | None = None, select: str | None = None) -> dict:
         counts[key] = counts.get(key, 0) + 1
         if kind == "model":
             models.append(item["unique_id"].split(".")[-1])
-    return {"elapsed_s": round(results.get("elapsed_time", 0.0), 1), "counts": counts, "models": sorted(models),
-            "select": select}
+    return {
+        "elapsed_s": round(results.get("elapsed_time", 0.0), 1),
+        "counts": counts,
+        "models": sorted(models),
+        "select": select,
+    }
 
 
 def dbt_docs(url: str | None = None) -> str:
     dbt("docs", "generate", url=url)
     return str(config.dbt_target_dir() / "index.html")
+
+
+def sqlfluff_lint(paths: tuple[str, ...] = ("models", "tests")) -> int:
+    """``sqlfluff lint`` of the dbt project (rules in the repository's ``.sqlfluff``) with dbt's templater,
+    which compiles each model and so needs the warehouse connection; returns sqlfluff's exit code."""
+    executable = os.path.join(os.path.dirname(config.dbt_executable()), "sqlfluff")
+    if not os.path.exists(executable):
+        raise DbtError(f"sqlfluff finns inte på {executable}: kör `make setup`")
+    env = (
+        os.environ
+        | connection.dbt_env()
+        | {"DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DBT_LOG_PATH": str(config.dbt_log_dir())}
+    )
+    targets = [str(config.DBT_PROJECT_DIR / path) for path in paths]
+    return subprocess.run([executable, "lint", *targets], env=env, cwd=config.PROJECT_ROOT).returncode

@@ -30,8 +30,9 @@ def find_new(name: str, landing: Path | str | None = None, url: str | None = Non
     return by_name(name).module().find_new(landing, url)
 
 
-def ingest(name: str, landing: Path | str | None = None, run_id: str | None = None,
-           url: str | None = None) -> list[dict]:
+def ingest(
+    name: str, landing: Path | str | None = None, run_id: str | None = None, url: str | None = None
+) -> list[dict]:
     """Find and process every new item of source ``name``: what its DAG does, without Airflow (tests,
     benchmarks). One outcome dict per delivery."""
     source = by_name(name)

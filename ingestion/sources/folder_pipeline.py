@@ -62,8 +62,13 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
     """Validate one delivery and load it, or quarantine it whole with a plain-words report."""
     delivery = read_delivery(Path(path))
     parsed = spec.validate(delivery)
-    outcome = Outcome(source=spec.name, delivery=delivery.name, path=str(path), checksum=delivery.checksum,
-                      snapshot_date=parsed.snapshot_date.isoformat() if parsed.snapshot_date else None)
+    outcome = Outcome(
+        source=spec.name,
+        delivery=delivery.name,
+        path=str(path),
+        checksum=delivery.checksum,
+        snapshot_date=parsed.snapshot_date.isoformat() if parsed.snapshot_date else None,
+    )
     if parsed.problems:
         report = render_report(delivery.name, spec.label, parsed.problems)
         report_path = quarantine(Path(path), report, config.quarantine_dir() / spec.name, config.quarantine_mode())
@@ -73,8 +78,15 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
         return [outcome.to_dict()]
     tables = spec.raw_tables(parsed)
     with connection.connect(url) as conn:
-        result = load_delivery(conn, source=spec.name, delivery_name=delivery.name, checksum=delivery.checksum,
-                               snapshot_date=parsed.snapshot_date, tables=tables, run_id=run_id)
+        result = load_delivery(
+            conn,
+            source=spec.name,
+            delivery_name=delivery.name,
+            checksum=delivery.checksum,
+            snapshot_date=parsed.snapshot_date,
+            tables=tables,
+            run_id=run_id,
+        )
     outcome.status = "skipped" if result.skipped else "loaded"
     outcome.n_rows, outcome.load_id = result.n_rows, result.load_id
     log.info("%s: %s (%d rader)", delivery.name, outcome.status, result.n_rows)

@@ -17,6 +17,7 @@ DEMO_DATABASE = "samverkan_demo"
 
 DEMO_REGISTRY_ROWS = 500_000  # a national month
 
+
 def demo() -> None:
     """Generate a national register (several snapshots and one bad delivery) and follow-up forms for
     several years (both templates and formats, corrections, late, missing and bad ones) and survey
@@ -52,11 +53,20 @@ def demo() -> None:
     if not registry.exists():
         from ingestion.synthetic.registry import generate_registry
 
-        print(f"… genererar syntetiska registerutdrag (6 månader à {DEMO_REGISTRY_ROWS:,} rader) till {registry}",
-              flush=True)
+        print(
+            f"… genererar syntetiska registerutdrag (6 månader à {DEMO_REGISTRY_ROWS:,} rader) till {registry}",
+            flush=True,
+        )
         months = [f"2025{m:02d}" for m in range(1, 7)]
-        generate_registry(registry, months, rows_per_month=DEMO_REGISTRY_ROWS, seed=2024, gzip_months={"202503"},
-                          bad_rows_per_month=40, invalid_month="202506")
+        generate_registry(
+            registry,
+            months,
+            rows_per_month=DEMO_REGISTRY_ROWS,
+            seed=2024,
+            gzip_months={"202503"},
+            bad_rows_per_month=40,
+            invalid_month="202506",
+        )
     report_dir = run_all(landing)
     print_summary(landing, report_dir)
     from ingestion.orchestration.transform import dbt_docs

@@ -67,8 +67,14 @@ SHEET_ASSESSMENT = "Bedömning"
 SHEET_PARTICIPANTS = "Deltagare"
 
 INFO_LABELS = [
-    "Överenskommelse-ID", "Överenskommelsens namn", "Kommun(er)", "Period", "Datum för uppföljningsmötet",
-    "Deltagande parter", "Mallversion", "Samverkansnivå",
+    "Överenskommelse-ID",
+    "Överenskommelsens namn",
+    "Kommun(er)",
+    "Period",
+    "Datum för uppföljningsmötet",
+    "Deltagande parter",
+    "Mallversion",
+    "Samverkansnivå",
 ]
 GOAL_HEADER = ["Nr", "Mål", "Målgrupp", "Indikator", "Enhet", "Målvärde", "Utfall", "Bedömning", "Kommentar"]
 ASSESSMENT_HEADER = ["Fråga", "Frågetext", "Svar", "Kommentar"]
@@ -105,41 +111,80 @@ FOREIGN_GROUPS = {"nyanlanda", "asylsokande", "utrikes_fodda_kvinnor"}
 # (goal, target group: "group" = one of the agreement's groups, a code = only when the agreement has it,
 #  "" = about the collaboration itself), indicator, unit, target range or ja/nej target
 GOAL_CATALOG: list[tuple[str, str, str, str, tuple[int, int] | str]] = [
-    ("Fler i målgruppen ska gå vidare till arbete eller studier", "group",
-     "Andel avslutade till arbete eller studier", "andel", (30, 60)),
+    (
+        "Fler i målgruppen ska gå vidare till arbete eller studier",
+        "group",
+        "Andel avslutade till arbete eller studier",
+        "andel",
+        (30, 60),
+    ),
     ("Gemensam målgruppsanalys ska genomföras årligen", "", "Analys genomförd", "ja/nej", "ja"),
     ("Fler arbetsgivare ska delta i jobbspår", "arbetsgivare", "Antal arbetsgivare", "antal", (5, 30)),
     ("Fler deltagare i gemensamma insatser", "group", "Antal deltagare", "antal", (20, 150)),
     ("Fler unga ska påbörja studier", "unga", "Andel avslutade till studier", "andel", (10, 35)),
     ("Gemensam handlingsplan ska beslutas av styrgruppen", "", "Handlingsplan beslutad", "ja/nej", "ja"),
     ("Regelbundna möten i den operativa samverkansgruppen", "", "Antal möten under halvåret", "antal", (4, 8)),
-    ("Fler utrikes födda kvinnor ska komma i arbete", "utrikes_fodda_kvinnor", "Andel avslutade till arbete",
-     "andel", (20, 45)),
-    ("Ingen i målgruppen ska vänta mer än 30 dagar på en insats", "group",
-     "Andel som fått insats inom 30 dagar", "andel", (70, 95)),
+    (
+        "Fler utrikes födda kvinnor ska komma i arbete",
+        "utrikes_fodda_kvinnor",
+        "Andel avslutade till arbete",
+        "andel",
+        (20, 45),
+    ),
+    (
+        "Ingen i målgruppen ska vänta mer än 30 dagar på en insats",
+        "group",
+        "Andel som fått insats inom 30 dagar",
+        "andel",
+        (70, 95),
+    ),
     ("Gemensam analys av arbetsgivarnas kompetensbehov", "arbetsgivare", "Analys genomförd", "ja/nej", "ja"),
 ]
 GOAL_COMMENTS = [
-    "Genomförd i mars", "Uppgifterna kommer från kommunens verksamhetssystem",
-    "Svårt att mäta; statistiken saknas för del av perioden", 'Vi räknar "avslutade" som i Af:s statistik',
-    "Ny samordnare från april.\nUppföljning vid nästa möte.", "Arbetet har försenats av omorganisation",
-    "Målet nås under hösten enligt plan", "Se bilaga till protokollet, punkt 4",
+    "Genomförd i mars",
+    "Uppgifterna kommer från kommunens verksamhetssystem",
+    "Svårt att mäta; statistiken saknas för del av perioden",
+    'Vi räknar "avslutade" som i Af:s statistik',
+    "Ny samordnare från april.\nUppföljning vid nästa möte.",
+    "Arbetet har försenats av omorganisation",
+    "Målet nås under hösten enligt plan",
+    "Se bilaga till protokollet, punkt 4",
 ]
 ASSESSMENT_COMMENTS = [
-    "Behöver utvecklas", "Fungerar bra på operativ nivå; sämre strategiskt", "Nytt forum startat i höstas",
-    "Arbetsgivarna deltar i jobbspåren", "Resurserna räcker inte till alla delar", 'Oklart vem som "äger" frågan',
+    "Behöver utvecklas",
+    "Fungerar bra på operativ nivå; sämre strategiskt",
+    "Nytt forum startat i höstas",
+    "Arbetsgivarna deltar i jobbspåren",
+    "Resurserna räcker inte till alla delar",
+    'Oklart vem som "äger" frågan',
 ]
 ROLES = [
-    "Af enhetschef", "Af sektionschef", "Af verksamhetsutvecklare", "Af arbetsförmedlare",
-    "kommunens arbetsmarknadschef", "socialchef", "utvecklingsledare", "samordnare för det kommunala "
-    "aktivitetsansvaret", "rektor vuxenutbildningen", "strateg för kompetensförsörjning",
-    "representant för samordningsförbundet", "enhetschef försörjningsstöd",
+    "Af enhetschef",
+    "Af sektionschef",
+    "Af verksamhetsutvecklare",
+    "Af arbetsförmedlare",
+    "kommunens arbetsmarknadschef",
+    "socialchef",
+    "utvecklingsledare",
+    "samordnare för det kommunala aktivitetsansvaret",
+    "rektor vuxenutbildningen",
+    "strateg för kompetensförsörjning",
+    "representant för samordningsförbundet",
+    "enhetschef försörjningsstöd",
 ]
 # Obviously made-up names, for the forms that name people although they must not.
-FAKE_NAMES = ["Maria Exempelsson", "Anders Påhittad", "Karin Testsson", "Olle Fiktivsson", "Lena Provberg",
-              "Sven Exempel", "Anna Låtsasson"]
-INSTRUCTIONS = ("Fyll i ett formulär per överenskommelse och halvår. Skicka till uppfoljning@example.se. "
-                "Mallen får inte ändras.")
+FAKE_NAMES = [
+    "Maria Exempelsson",
+    "Anders Påhittad",
+    "Karin Testsson",
+    "Olle Fiktivsson",
+    "Lena Provberg",
+    "Sven Exempel",
+    "Anna Låtsasson",
+]
+INSTRUCTIONS = (
+    "Fyll i ett formulär per överenskommelse och halvår. Skicka till uppfoljning@example.se. Mallen får inte ändras."
+)
 INVALID_DIR = "invalid"
 BAD_KINDS = [
     ("unknown_agreement", "okänd överenskommelse", "the agreement id is not in the register"),
@@ -193,8 +238,11 @@ def spell_period(rng: random.Random, period: str, style: int | None = None) -> s
     """A hand-written spelling of the half-year (the spellings listed in the contracts README)."""
     year, first = period[:4], period.endswith("H1")
     spellings = [
-        f"{'VT' if first else 'HT'} {year}", f"{'Vår' if first else 'Höst'} {year}",
-        f"{year} {'vår' if first else 'höst'}", f"{year}-{1 if first else 2}", f"{year}:{1 if first else 2}",
+        f"{'VT' if first else 'HT'} {year}",
+        f"{'Vår' if first else 'Höst'} {year}",
+        f"{year} {'vår' if first else 'höst'}",
+        f"{year}-{1 if first else 2}",
+        f"{year}:{1 if first else 2}",
         period,
     ]
     return spellings[style if style is not None else rng.randrange(len(spellings))]
@@ -202,8 +250,14 @@ def spell_period(rng: random.Random, period: str, style: int | None = None) -> s
 
 def _file_period(rng: random.Random, period: str) -> str:
     year, first = period[:4], period.endswith("H1")
-    return rng.choice([f"{'VT' if first else 'HT'}{year}", f"{'VT' if first else 'HT'} {year}",
-                       f"{'vår' if first else 'höst'} {year}", period])
+    return rng.choice(
+        [
+            f"{'VT' if first else 'HT'}{year}",
+            f"{'VT' if first else 'HT'} {year}",
+            f"{'vår' if first else 'höst'} {year}",
+            period,
+        ]
+    )
 
 
 # ---------------------------------------------------------------- the register
@@ -225,8 +279,11 @@ class RegisterAgreement:
     def in_force(self, period: str) -> bool:
         """Signed and valid for at least a day of the half-year."""
         first, last = period_bounds(period)
-        return (self.status in SIGNED and (self.start is None or self.start <= last)
-                and (self.end is None or self.end >= first))
+        return (
+            self.status in SIGNED
+            and (self.start is None or self.start <= last)
+            and (self.end is None or self.end >= first)
+        )
 
 
 def _date(text: str) -> date | None:
@@ -268,11 +325,21 @@ def read_register(register_dir: Path) -> dict[date, dict[str, RegisterAgreement]
         agreements: dict[str, RegisterAgreement] = {}
         for row in tables.get(AGREEMENTS, []):
             agreement_id = row["overenskommelse_id"].strip()
-            agreements.setdefault(agreement_id, RegisterAgreement(
-                agreement_id, row["namn"].strip(), row["niva"].strip(), row["lanskod"].strip(),
-                row["status"].strip(), row["uppfoljning"].strip(),
-                _date(row["giltig_from"]) or _date(row["tecknad_datum"]), _date(row["giltig_tom"]),
-                tuple(dict.fromkeys(kommuner.get(agreement_id, []))), tuple(groups.get(agreement_id, []))))
+            agreements.setdefault(
+                agreement_id,
+                RegisterAgreement(
+                    agreement_id,
+                    row["namn"].strip(),
+                    row["niva"].strip(),
+                    row["lanskod"].strip(),
+                    row["status"].strip(),
+                    row["uppfoljning"].strip(),
+                    _date(row["giltig_from"]) or _date(row["tecknad_datum"]),
+                    _date(row["giltig_tom"]),
+                    tuple(dict.fromkeys(kommuner.get(agreement_id, []))),
+                    tuple(groups.get(agreement_id, [])),
+                ),
+            )
         snapshots[date.fromisoformat(match.group(1))] = agreements
     if not snapshots:
         raise FileNotFoundError(f"no register deliveries (overenskommelser_YYYY-MM-DD) in {register_dir}")
@@ -334,10 +401,19 @@ class Form:
     exports: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
-        return {"agreement_id": self.agreement_id, "period": self.period, "template": self.template,
-                "submitted": self.submitted.isoformat(sep=" "), "channel": self.channel, "form_id": self.form_id,
-                "file": self.file, "exports": list(self.exports), "owed": self.owed, "late": self.late,
-                "correction": self.correction}
+        return {
+            "agreement_id": self.agreement_id,
+            "period": self.period,
+            "template": self.template,
+            "submitted": self.submitted.isoformat(sep=" "),
+            "channel": self.channel,
+            "form_id": self.form_id,
+            "file": self.file,
+            "exports": list(self.exports),
+            "owed": self.owed,
+            "late": self.late,
+            "correction": self.correction,
+        }
 
 
 @dataclass
@@ -393,7 +469,9 @@ class _Forms:
         plan = _Plan(
             goals=goals,
             sizes={g: rng.randint(3, 60) for g in groups_without_employers},
-            level=level, step_up=step_up, maturity=2.6 + 0.35 * level + rng.uniform(-0.4, 0.4),
+            level=level,
+            step_up=step_up,
+            maturity=2.6 + 0.35 * level + rng.uniform(-0.4, 0.4),
             channel="xlsx" if rng.random() < 0.6 else "csv",
             straggler=0.8 if rng.random() < 0.12 else 0.0,
             period_style=rng.randrange(6),
@@ -411,8 +489,15 @@ class _Forms:
         return list(agreement.kommuner)
 
     # ------------------------------------------------------------ content
-    def build(self, agreement: RegisterAgreement, period: str, period_index: int, n_periods: int,
-              submitted: datetime, template: str | None = None) -> Form:
+    def build(
+        self,
+        agreement: RegisterAgreement,
+        period: str,
+        period_index: int,
+        n_periods: int,
+        submitted: datetime,
+        template: str | None = None,
+    ) -> Form:
         rng = self.rng
         groups = list(agreement.malgrupper)
         plan = self.plan(agreement.id, groups, n_periods)
@@ -424,14 +509,22 @@ class _Forms:
                 plan.straggler /= 2
         kommuner = self.municipalities_of(agreement)
         level = min(3, plan.level + (1 if plan.step_up is not None and period_index >= plan.step_up else 0))
-        meeting = max(period_bounds(period)[1] + timedelta(days=3),
-                      submitted.date() - timedelta(days=rng.randint(1, 21)))
+        meeting = max(
+            period_bounds(period)[1] + timedelta(days=3), submitted.date() - timedelta(days=rng.randint(1, 21))
+        )
         return Form(
-            agreement_id=agreement.id, namn=agreement.namn, period=period, template=template, kommuner=kommuner,
-            motesdatum=meeting, parter=self.parter(plan), samverkansniva=LEVELS[level],
+            agreement_id=agreement.id,
+            namn=agreement.namn,
+            period=period,
+            template=template,
+            kommuner=kommuner,
+            motesdatum=meeting,
+            parter=self.parter(plan),
+            samverkansniva=LEVELS[level],
             goals=[self.goal(i + 1, spec, plan) for i, spec in enumerate(plan.goals)],
             answers=[self.answer(code, plan) for code in QUESTIONS],
-            participants=self.participants(plan, template), submitted=submitted,
+            participants=self.participants(plan, template),
+            submitted=submitted,
         )
 
     def parter(self, plan: _Plan) -> str:
@@ -572,14 +665,18 @@ class _Quirks:
     @classmethod
     def draw(cls, rng: random.Random, plan: _Plan | None = None) -> _Quirks:
         return cls(
-            instructions=rng.random() < 0.15, blad1=rng.random() < 0.1,
+            instructions=rng.random() < 0.15,
+            blad1=rng.random() < 0.1,
             label_style=rng.choices(["plain", "upper", "trailing"], [80, 10, 10])[0],
             blank_row_at=rng.randint(1, 7) if rng.random() < 0.12 else None,
-            numbers_as_text=rng.random() < 0.2, date_cell=rng.random() < 0.6,
-            kommun_style=plan.kommun_style if plan and rng.random() < 0.85 else
-            rng.choices(["codes", "nozero", "names"], [60, 15, 25])[0],
+            numbers_as_text=rng.random() < 0.2,
+            date_cell=rng.random() < 0.6,
+            kommun_style=plan.kommun_style
+            if plan and rng.random() < 0.85
+            else rng.choices(["codes", "nozero", "names"], [60, 15, 25])[0],
             period_style=plan.period_style if plan and rng.random() < 0.8 else None,
-            level_lower=rng.random() < 0.08, empty_zeros=rng.random() < 0.1,
+            level_lower=rng.random() < 0.08,
+            empty_zeros=rng.random() < 0.1,
         )
 
 
@@ -599,8 +696,14 @@ def _label(label: str, style: str, index: int) -> str:
     return label
 
 
-def write_workbook(path: Path, form: Form, quirks: _Quirks, rng: random.Random,
-                   by_code: dict[str, Municipality], period_text: str | None = None) -> Path:
+def write_workbook(
+    path: Path,
+    form: Form,
+    quirks: _Quirks,
+    rng: random.Random,
+    by_code: dict[str, Municipality],
+    period_text: str | None = None,
+) -> Path:
     """Write one form as a workbook (write-only mode) with ``modified`` set to the submission time."""
     wb = Workbook(write_only=True)
     if quirks.instructions:
@@ -612,9 +715,16 @@ def write_workbook(path: Path, form: Form, quirks: _Quirks, rng: random.Random,
         cell.number_format = "yyyy-mm-dd"
         meeting = cell
     level = form.samverkansniva.lower() if quirks.level_lower else form.samverkansniva
-    values = [form.agreement_id, form.namn or None, _kommuner_text(form.kommuner, quirks.kommun_style, by_code),
-              period_text or spell_period(rng, form.period, quirks.period_style), meeting, form.parter,
-              form.template, level]
+    values = [
+        form.agreement_id,
+        form.namn or None,
+        _kommuner_text(form.kommuner, quirks.kommun_style, by_code),
+        period_text or spell_period(rng, form.period, quirks.period_style),
+        meeting,
+        form.parter,
+        form.template,
+        level,
+    ]
     for index, (label, value) in enumerate(zip(INFO_LABELS, values, strict=True)):
         if quirks.blank_row_at == index:
             info.append([])
@@ -628,8 +738,19 @@ def write_workbook(path: Path, form: Form, quirks: _Quirks, rng: random.Random,
     goals = wb.create_sheet(SHEET_GOALS)
     goals.append(GOAL_HEADER)
     for g in form.goals:
-        goals.append([num(g.nr), g.mal, g.malgrupp or None, g.indikator, g.enhet, num(g.malvarde), num(g.utfall),
-                      g.bedomning, g.kommentar or None])
+        goals.append(
+            [
+                num(g.nr),
+                g.mal,
+                g.malgrupp or None,
+                g.indikator,
+                g.enhet,
+                num(g.malvarde),
+                num(g.utfall),
+                g.bedomning,
+                g.kommentar or None,
+            ]
+        )
     assessment = wb.create_sheet(SHEET_ASSESSMENT)
     assessment.append(ASSESSMENT_HEADER)
     for code, answer, comment in form.answers:
@@ -700,11 +821,22 @@ def local_time(moment: datetime) -> datetime:
 
 def export_rows(form: Form) -> list[list[str]]:
     """The long rows of one form in a bulk export, as the contract lays them out."""
-    head = [form.form_id, local_time(form.submitted).strftime("%Y-%m-%d %H:%M:%S"), form.agreement_id, form.period,
-            form.template]
-    rows = [head + ["uppgifter", key, "varde", value] for key, value in (
-        ("kommuner", ", ".join(form.kommuner)), ("motesdatum", form.motesdatum.isoformat()),
-        ("parter", form.parter), ("samverkansniva", form.samverkansniva))]
+    head = [
+        form.form_id,
+        local_time(form.submitted).strftime("%Y-%m-%d %H:%M:%S"),
+        form.agreement_id,
+        form.period,
+        form.template,
+    ]
+    rows = [
+        head + ["uppgifter", key, "varde", value]
+        for key, value in (
+            ("kommuner", ", ".join(form.kommuner)),
+            ("motesdatum", form.motesdatum.isoformat()),
+            ("parter", form.parter),
+            ("samverkansniva", form.samverkansniva),
+        )
+    ]
     for g in form.goals:
         values = [g.mal, g.malgrupp, g.indikator, g.enhet, g.malvarde, g.utfall, g.bedomning, g.kommentar]
         for name, value in zip(GOAL_FIELDS, values, strict=True):
@@ -717,17 +849,20 @@ def export_rows(form: Form) -> list[list[str]]:
     sex_code = dict(SEXES)
     for r in form.participants:
         key = f"{r.malgrupp}|{sex_code[r.kon]}|{r.aldersgrupp}|{r.fodelseregion}"
-        rows += [head + ["deltagare", key, name, str(value)] for name, value in zip(COUNT_FIELDS, r.counts(),
-                                                                                       strict=True)]
+        rows += [
+            head + ["deltagare", key, name, str(value)] for name, value in zip(COUNT_FIELDS, r.counts(), strict=True)
+        ]
     return rows
 
 
 def _export_times(rng: random.Random, period: str, last: datetime) -> list[datetime]:
     """When the web tool's forms for a half-year are exported: before and after the due date, later on."""
     due = due_date(period)
-    times = [datetime.combine(due - timedelta(days=rng.randint(10, 20)), time(7, rng.randint(0, 59))),
-             datetime.combine(due + timedelta(days=rng.randint(2, 5)), time(8, rng.randint(0, 59))),
-             datetime.combine(due + timedelta(days=rng.randint(30, 45)), time(8, rng.randint(0, 59)))]
+    times = [
+        datetime.combine(due - timedelta(days=rng.randint(10, 20)), time(7, rng.randint(0, 59))),
+        datetime.combine(due + timedelta(days=rng.randint(2, 5)), time(8, rng.randint(0, 59))),
+        datetime.combine(due + timedelta(days=rng.randint(30, 45)), time(8, rng.randint(0, 59))),
+    ]
     if last >= times[-1]:
         times.append(datetime.combine(last.date() + timedelta(days=rng.randint(1, 7)), time(9, rng.randint(0, 59))))
     return times
@@ -762,8 +897,16 @@ def _write_exports(out_dir: Path, rng: random.Random, period: str, forms: list[F
 
 
 # ---------------------------------------------------------------- bad workbooks
-def _write_bad(out_dir: Path, rng: random.Random, builder: _Forms, agreements: list[RegisterAgreement],
-               period: str, known: set[str], n_bad: int, last_year: int) -> dict[str, str]:
+def _write_bad(
+    out_dir: Path,
+    rng: random.Random,
+    builder: _Forms,
+    agreements: list[RegisterAgreement],
+    period: str,
+    known: set[str],
+    n_bad: int,
+    last_year: int,
+) -> dict[str, str]:
     folder = out_dir / INVALID_DIR
     folder.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -807,8 +950,9 @@ def _write_bad(out_dir: Path, rng: random.Random, builder: _Forms, agreements: l
 
 
 # ---------------------------------------------------------------- the whole set
-def generate_followup_forms(out_dir: Path, register_dir: Path, periods: list[str] | None = None, seed: int = 1,
-                            n_bad: int = 3) -> dict:
+def generate_followup_forms(
+    out_dir: Path, register_dir: Path, periods: list[str] | None = None, seed: int = 1, n_bad: int = 3
+) -> dict:
     """Write the follow-up forms owed (and a few not owed) by the agreements in ``register_dir``.
 
     ``out_dir`` gets one workbook per form sent by e-mail and a few bulk exports per half-year, and
@@ -845,8 +989,9 @@ def generate_followup_forms(out_dir: Path, register_dir: Path, periods: list[str
                     owed_forms.append({"agreement_id": agreement.id, "period": period, "status": "missing"})
                     continue
                 late = rng.random() < 0.11
-                owed_forms.append({"agreement_id": agreement.id, "period": period,
-                                   "status": "late" if late else "on_time"})
+                owed_forms.append(
+                    {"agreement_id": agreement.id, "period": period, "status": "late" if late else "on_time"}
+                )
             elif agreement.uppfoljning == "ar" and builder.municipalities_of(agreement) and rng.random() < 0.06:
                 late = False
             else:
@@ -889,9 +1034,9 @@ def generate_followup_forms(out_dir: Path, register_dir: Path, periods: list[str
     bad_files: dict[str, str] = {}
     if n_bad > 0:
         last = periods[-1] if periods else period_of(dates[-1])
-        candidates = sorted((a for a in snapshots[dates[-1]].values() if builder.municipalities_of(a)),
-                            key=lambda a: a.id) or [
-            RegisterAgreement("ÖK-2099-0000", "", "lokal", "", "tecknad", "halvar", None, None, ("0180",), ())]
+        candidates = sorted(
+            (a for a in snapshots[dates[-1]].values() if builder.municipalities_of(a)), key=lambda a: a.id
+        ) or [RegisterAgreement("ÖK-2099-0000", "", "lokal", "", "tecknad", "halvar", None, None, ("0180",), ())]
         known = {a for snapshot in snapshots.values() for a in snapshot}
         bad_files = _write_bad(out_dir, rng, builder, candidates, last, known, n_bad, dates[-1].year)
 
@@ -912,8 +1057,9 @@ def generate_followup_forms(out_dir: Path, register_dir: Path, periods: list[str
     }
 
 
-def generate_workbooks_for_benchmark(out_dir: Path, n: int = 600, seed: int = 1,
-                                     agreement_ids: list[str] | None = None) -> list[Path]:
+def generate_workbooks_for_benchmark(
+    out_dir: Path, n: int = 600, seed: int = 1, agreement_ids: list[str] | None = None
+) -> list[Path]:
     """``n`` valid workbooks (both templates, all quirks) for a parsing benchmark; no register needed.
 
     Agreement ids come from ``agreement_ids`` (in turn) or are made up (``ÖK-2023-0001`` …); periods run
@@ -936,11 +1082,26 @@ def generate_workbooks_for_benchmark(out_dir: Path, n: int = 600, seed: int = 1,
             codes = rng.sample([m.code for m in municipalities if m.county == county], 1 + (rng.random() < 0.25))
             groups = ["behovsbaserad", "arbetsgivare"] + rng.sample(TRAIT_GROUPS, rng.randint(0, 2))
             name = f"Överenskommelse om samverkan – {' och '.join(builder.by_code[c].short for c in codes)}"
-            agreements[agreement_id] = RegisterAgreement(agreement_id, name, "lokal", county, "tecknad", "halvar",
-                                                         date(2022, 3, 1), None, tuple(codes), tuple(groups))
+            agreements[agreement_id] = RegisterAgreement(
+                agreement_id,
+                name,
+                "lokal",
+                county,
+                "tecknad",
+                "halvar",
+                date(2022, 3, 1),
+                None,
+                tuple(codes),
+                tuple(groups),
+            )
         period = periods[(i // len(ids) + i) % len(periods)]
-        form = builder.build(agreements[agreement_id], period, periods.index(period), len(periods),
-                             _submission(rng, period, rng.random() < 0.1))
+        form = builder.build(
+            agreements[agreement_id],
+            period,
+            periods.index(period),
+            len(periods),
+            _submission(rng, period, rng.random() < 0.1),
+        )
         plan = builder.plans[agreement_id]
         form.file = _unique(out_dir, _file_name(rng, form, plan.file_style, builder.by_code), taken)
         paths.append(write_workbook(out_dir / form.file, form, _Quirks.draw(rng, plan), rng, builder.by_code))
@@ -950,14 +1111,19 @@ def generate_workbooks_for_benchmark(out_dir: Path, n: int = 600, seed: int = 1,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.synthetic.forms",
-        description="Write synthetic follow-up forms (workbooks and bulk exports) for generated register deliveries.")
+        description="Write synthetic follow-up forms (workbooks and bulk exports) for generated register deliveries.",
+    )
     parser.add_argument("--register", type=Path, help="folder holding the register deliveries")
     parser.add_argument("--out", type=Path, required=True, help="folder to write the forms into")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--periods", help="comma-separated half-years (2024H1,2024H2); default from the register")
     parser.add_argument("--bad", type=int, default=3, help="workbooks in invalid/ that break one rule each")
-    parser.add_argument("--benchmark", type=int, metavar="N",
-                        help="instead: write N valid workbooks for a parsing benchmark (no register needed)")
+    parser.add_argument(
+        "--benchmark",
+        type=int,
+        metavar="N",
+        help="instead: write N valid workbooks for a parsing benchmark (no register needed)",
+    )
     args = parser.parse_args(argv)
     if args.benchmark:
         paths = generate_workbooks_for_benchmark(args.out, args.benchmark, args.seed)
@@ -967,8 +1133,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--register is required (or --benchmark N)")
     periods = [p.strip() for p in args.periods.split(",")] if args.periods else None
     summary = generate_followup_forms(args.out, args.register, periods, args.seed, args.bad)
-    print(json.dumps({k: v for k, v in summary.items() if k not in ("forms", "owed_forms")}, ensure_ascii=False,
-                     indent=2))
+    print(
+        json.dumps({k: v for k, v in summary.items() if k not in ("forms", "owed_forms")}, ensure_ascii=False, indent=2)
+    )
     return 0
 
 

@@ -67,53 +67,117 @@ MODEL_2022 = "Samverkansmodellen 2022"
 DUA_UNGA = "Dua unga 2015"
 DUA_NYANLANDA = "Dua nyanlända 2017"
 TRAIT_GROUPS = [
-    "unga", "unga_utan_gymnasieexamen", "nyanlanda", "asylsokande", "langtidsarbetslosa",
-    "funktionsnedsattning", "ekonomiskt_bistand", "utrikes_fodda_kvinnor",
+    "unga",
+    "unga_utan_gymnasieexamen",
+    "nyanlanda",
+    "asylsokande",
+    "langtidsarbetslosa",
+    "funktionsnedsattning",
+    "ekonomiskt_bistand",
+    "utrikes_fodda_kvinnor",
 ]
 
 # Municipalities that call themselves "stad" in their agreements (the reference list says "kommun").
 CITY_NAMES = {
-    "Stockholm": "Stockholms stad", "Göteborg": "Göteborgs stad", "Malmö": "Malmö stad",
-    "Solna": "Solna stad", "Sundbyberg": "Sundbybergs stad", "Västerås": "Västerås stad",
-    "Borås": "Borås stad", "Lidingö": "Lidingö stad", "Vaxholm": "Vaxholms stad",
-    "Mölndal": "Mölndals stad", "Landskrona": "Landskrona stad", "Haparanda": "Haparanda stad",
-    "Trollhättan": "Trollhättans stad", "Helsingborg": "Helsingborgs stad",
+    "Stockholm": "Stockholms stad",
+    "Göteborg": "Göteborgs stad",
+    "Malmö": "Malmö stad",
+    "Solna": "Solna stad",
+    "Sundbyberg": "Sundbybergs stad",
+    "Västerås": "Västerås stad",
+    "Borås": "Borås stad",
+    "Lidingö": "Lidingö stad",
+    "Vaxholm": "Vaxholms stad",
+    "Mölndal": "Mölndals stad",
+    "Landskrona": "Landskrona stad",
+    "Haparanda": "Haparanda stad",
+    "Trollhättan": "Trollhättans stad",
+    "Helsingborg": "Helsingborgs stad",
 }
 REGIONS = {
-    "01": "Region Stockholm", "03": "Region Uppsala", "04": "Region Sörmland", "05": "Region Östergötland",
-    "06": "Region Jönköpings län", "07": "Region Kronoberg", "08": "Region Kalmar län",
-    "09": "Region Gotland", "10": "Region Blekinge", "12": "Region Skåne", "13": "Region Halland",
-    "14": "Västra Götalandsregionen", "17": "Region Värmland", "18": "Region Örebro län",
-    "19": "Region Västmanland", "20": "Region Dalarna", "21": "Region Gävleborg",
-    "22": "Region Västernorrland", "23": "Region Jämtland Härjedalen", "24": "Region Västerbotten",
+    "01": "Region Stockholm",
+    "03": "Region Uppsala",
+    "04": "Region Sörmland",
+    "05": "Region Östergötland",
+    "06": "Region Jönköpings län",
+    "07": "Region Kronoberg",
+    "08": "Region Kalmar län",
+    "09": "Region Gotland",
+    "10": "Region Blekinge",
+    "12": "Region Skåne",
+    "13": "Region Halland",
+    "14": "Västra Götalandsregionen",
+    "17": "Region Värmland",
+    "18": "Region Örebro län",
+    "19": "Region Västmanland",
+    "20": "Region Dalarna",
+    "21": "Region Gävleborg",
+    "22": "Region Västernorrland",
+    "23": "Region Jämtland Härjedalen",
+    "24": "Region Västerbotten",
     "25": "Region Norrbotten",
 }
 MUNICIPAL_ASSOCIATIONS = {"01": "Storsthlm", "12": "Kommunförbundet Skåne", "14": "VästKom"}
 AREAS = ["Nordost", "Sydväst", "Norra", "Södra", "Västra", "Östra", "Mitt", "Inlandet", "Kusten", "Dalen"]
 CENTRAL_AGREEMENTS = [
-    ("Överenskommelse om samverkan mellan Arbetsförmedlingen och Sveriges Kommuner och Regioner (SKR)",
-     ("Sveriges Kommuner och Regioner", "kommunforbund"), ["behovsbaserad", "arbetsgivare"], False),
-    ("Nationell överenskommelse om Dua – Delegationen för unga och nyanlända till arbete",
-     ("Delegationen för unga och nyanlända till arbete", "annan"), ["unga", "nyanlanda"], True),
-    ("Överenskommelse Arbetsförmedlingen–Försäkringskassan om gemensam kartläggning",
-     ("Försäkringskassan", "forsakringskassan"), ["funktionsnedsattning", "langtidsarbetslosa"], False),
-    ("Samverkan kring etableringen; Migrationsverket och Arbetsförmedlingen",
-     ("Migrationsverket", "migrationsverket"), ["nyanlanda", "asylsokande", "utrikes_fodda_kvinnor"], False),
-    ('Överenskommelse om "Unga utan gymnasieexamen" med Skolverket',
-     ("Skolverket", "skolmyndighet"), ["unga_utan_gymnasieexamen", "unga"], False),
-    ("Nationell samverkan med samordningsförbunden, Finsam",
-     ("Nationella rådet för finansiell samordning", "annan"), ["funktionsnedsattning", "ekonomiskt_bistand"],
-     False),
-    ("Överenskommelse om validering – Myndigheten för yrkeshögskolan",
-     ("Myndigheten för yrkeshögskolan", "skolmyndighet"), ["arbetsgivare", "langtidsarbetslosa"], False),
-    ("Överenskommelse om arbetsgivarsamverkan med Svenskt Näringsliv",
-     ("Svenskt Näringsliv", "naringsliv"), ["arbetsgivare", "behovsbaserad"], False),
+    (
+        "Överenskommelse om samverkan mellan Arbetsförmedlingen och Sveriges Kommuner och Regioner (SKR)",
+        ("Sveriges Kommuner och Regioner", "kommunforbund"),
+        ["behovsbaserad", "arbetsgivare"],
+        False,
+    ),
+    (
+        "Nationell överenskommelse om Dua – Delegationen för unga och nyanlända till arbete",
+        ("Delegationen för unga och nyanlända till arbete", "annan"),
+        ["unga", "nyanlanda"],
+        True,
+    ),
+    (
+        "Överenskommelse Arbetsförmedlingen–Försäkringskassan om gemensam kartläggning",
+        ("Försäkringskassan", "forsakringskassan"),
+        ["funktionsnedsattning", "langtidsarbetslosa"],
+        False,
+    ),
+    (
+        "Samverkan kring etableringen; Migrationsverket och Arbetsförmedlingen",
+        ("Migrationsverket", "migrationsverket"),
+        ["nyanlanda", "asylsokande", "utrikes_fodda_kvinnor"],
+        False,
+    ),
+    (
+        'Överenskommelse om "Unga utan gymnasieexamen" med Skolverket',
+        ("Skolverket", "skolmyndighet"),
+        ["unga_utan_gymnasieexamen", "unga"],
+        False,
+    ),
+    (
+        "Nationell samverkan med samordningsförbunden, Finsam",
+        ("Nationella rådet för finansiell samordning", "annan"),
+        ["funktionsnedsattning", "ekonomiskt_bistand"],
+        False,
+    ),
+    (
+        "Överenskommelse om validering – Myndigheten för yrkeshögskolan",
+        ("Myndigheten för yrkeshögskolan", "skolmyndighet"),
+        ["arbetsgivare", "langtidsarbetslosa"],
+        False,
+    ),
+    (
+        "Överenskommelse om arbetsgivarsamverkan med Svenskt Näringsliv",
+        ("Svenskt Näringsliv", "naringsliv"),
+        ["arbetsgivare", "behovsbaserad"],
+        False,
+    ),
 ]
 NAMED_EXTRAS = [  # parties named (namnd) in some local agreements; {ort} is the municipality
-    ("Försäkringskassan", "forsakringskassan"), ("Migrationsverket", "migrationsverket"),
-    ("Samordningsförbundet {ort}", "annan"), ("Företagarna {ort}", "naringsliv"),
-    ("Lernia Utbildning AB", "utbildningsanordnare"), ("Röda Korset, {ort}", "ideell"),
-    ("Café Étage – ideell förening", "ideell"), ("LO-facken i {ort}", "fack"),
+    ("Försäkringskassan", "forsakringskassan"),
+    ("Migrationsverket", "migrationsverket"),
+    ("Samordningsförbundet {ort}", "annan"),
+    ("Företagarna {ort}", "naringsliv"),
+    ("Lernia Utbildning AB", "utbildningsanordnare"),
+    ("Röda Korset, {ort}", "ideell"),
+    ("Café Étage – ideell förening", "ideell"),
+    ("LO-facken i {ort}", "fack"),
 ]
 
 
@@ -155,10 +219,20 @@ class Agreement:
 
     def row(self, snapshot: date) -> list[str]:
         return [
-            self.id, self.namn, self.niva, self.overordnad.id if self.overordnad else "", self.lanskod,
-            _iso(self.tecknad_datum), _iso(self.giltig_from), _iso(self.giltig_tom), self.status,
-            _iso(self.senast_reviderad), self.mall, self.uppfoljning,
-            *(self.flags.get(column, "") for column in FLAG_COLUMNS), f"{snapshot.isoformat()} 02:00:00",
+            self.id,
+            self.namn,
+            self.niva,
+            self.overordnad.id if self.overordnad else "",
+            self.lanskod,
+            _iso(self.tecknad_datum),
+            _iso(self.giltig_from),
+            _iso(self.giltig_tom),
+            self.status,
+            _iso(self.senast_reviderad),
+            self.mall,
+            self.uppfoljning,
+            *(self.flags.get(column, "") for column in FLAG_COLUMNS),
+            f"{snapshot.isoformat()} 02:00:00",
         ]
 
 
@@ -175,8 +249,10 @@ def load_municipalities(reference_dir: Path | None = None) -> list[Municipality]
     """The 290 municipalities, read from the project's own reference copy (a clone of the project is self-contained)."""
     path = (reference_dir or config.REFERENCE_DIR) / "municipalities.csv"
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return [Municipality(r["municipality_code"], r["municipality_name"], r["municipality_name_short"],
-                             r["county_code"]) for r in csv.DictReader(f)]
+        return [
+            Municipality(r["municipality_code"], r["municipality_name"], r["municipality_name_short"], r["county_code"])
+            for r in csv.DictReader(f)
+        ]
 
 
 def load_counties(reference_dir: Path | None = None) -> dict[str, tuple[str, str]]:
@@ -310,11 +386,13 @@ class _Register:
             first = ["behovsbaserad"] + (["arbetsgivare"] if rng.random() < 0.6 else [])
             return first + rng.sample(TRAIT_GROUPS, rng.randint(max(0, 2 - len(first)), 4 - len(first)))
         if mall == DUA_UNGA:
-            return ["unga"] + rng.sample(["unga_utan_gymnasieexamen", "arbetsgivare", "funktionsnedsattning"],
-                                         rng.randint(1, 2))
+            return ["unga"] + rng.sample(
+                ["unga_utan_gymnasieexamen", "arbetsgivare", "funktionsnedsattning"], rng.randint(1, 2)
+            )
         if mall == DUA_NYANLANDA:
-            return ["nyanlanda"] + rng.sample(["utrikes_fodda_kvinnor", "asylsokande", "arbetsgivare"],
-                                              rng.randint(1, 2))
+            return ["nyanlanda"] + rng.sample(
+                ["utrikes_fodda_kvinnor", "asylsokande", "arbetsgivare"], rng.randint(1, 2)
+            )
         return rng.sample(TRAIT_GROUPS + ["arbetsgivare"], rng.randint(2, 4))
 
     def _signing_dates(self, a: Agreement, signed: date) -> None:
@@ -340,8 +418,15 @@ class _Register:
             born = _between(rng, date(2015, 1, 10), date(2015, 6, 30))
         else:
             born = _between(rng, date(2019, 1, 10), min(date(2022, 5, 31), self.dates[0]))
-        a = Agreement("central", born, namn=namn, mall="egen" if rng.random() < 0.7 else "",
-                      uppfoljning=self._cadence(), malgrupper=list(groups), old_era=ended)
+        a = Agreement(
+            "central",
+            born,
+            namn=namn,
+            mall="egen" if rng.random() < 0.7 else "",
+            uppfoljning=self._cadence(),
+            malgrupper=list(groups),
+            old_era=ended,
+        )
         self._signing_dates(a, born)
         if ended:
             a.giltig_tom = date(2019, 12, 31)
@@ -358,10 +443,21 @@ class _Register:
         rng, first = self.rng, self.dates[0]
         name, short = self.counties[county]
         born = _between(rng, min(date(2022, 3, 1), first - timedelta(days=120)), first - timedelta(days=60))
-        a = Agreement("regional", born, prefix="RÖK", lanskod=county, county=county, mall=MODEL_2022,
-                      namn=rng.choice([f"Regional överenskommelse om samverkan i {name}",
-                                       f"Regional överenskommelse {short}",
-                                       f"Samverkan i {name} – regional överenskommelse"]))
+        a = Agreement(
+            "regional",
+            born,
+            prefix="RÖK",
+            lanskod=county,
+            county=county,
+            mall=MODEL_2022,
+            namn=rng.choice(
+                [
+                    f"Regional överenskommelse om samverkan i {name}",
+                    f"Regional överenskommelse {short}",
+                    f"Samverkan i {name} – regional överenskommelse",
+                ]
+            ),
+        )
         a.uppfoljning = rng.choices(["halvar", "ar", "annan"], [60, 35, 5])[0]
         a.malgrupper = ["behovsbaserad", "arbetsgivare"] + rng.sample(TRAIT_GROUPS, rng.randint(0, 2))
         if rng.random() < 0.3:  # still a draft at the first snapshot, signed later
@@ -377,8 +473,7 @@ class _Register:
         self._add_party(a, af, "arbetsformedlingen", "sammankallande")
         association = MUNICIPAL_ASSOCIATIONS.get(county, f"Kommunförbundet {short}")
         self._add_party(a, association, "kommunforbund", "undertecknare")
-        self._add_party(a, REGIONS[county], "region_landsting",
-                        "undertecknare" if rng.random() < 0.4 else "namnd")
+        self._add_party(a, REGIONS[county], "region_landsting", "undertecknare" if rng.random() < 0.4 else "namnd")
         if rng.random() < 0.4:
             self._add_party(a, f"Länsstyrelsen i {name}", "lansstyrelse", "namnd")
         if rng.random() < 0.5:
@@ -390,9 +485,19 @@ class _Register:
         rng = self.rng
         name, short = self.counties[county]
         born = _between(rng, date(2003, 1, 15), date(2008, 6, 30))
-        a = Agreement("regional", born, prefix="RÖK", lanskod=county, county=county, old_era=True,
-                      namn=f"Regional överenskommelse om samverkan, {name} ({born.year})", status="upphord",
-                      mall="", uppfoljning=self._cadence(old=True), malgrupper=self._groups("egen"))
+        a = Agreement(
+            "regional",
+            born,
+            prefix="RÖK",
+            lanskod=county,
+            county=county,
+            old_era=True,
+            namn=f"Regional överenskommelse om samverkan, {name} ({born.year})",
+            status="upphord",
+            mall="",
+            uppfoljning=self._cadence(old=True),
+            malgrupper=self._groups("egen"),
+        )
         self._signing_dates(a, born)
         a.giltig_tom = date(born.year + rng.randint(3, 6), 12, 31)
         self._fill_flags(a)
@@ -408,31 +513,56 @@ class _Register:
         m = self._draw()
         if kind == "dua_unga":
             born, mall, prefix = _between(rng, date(2015, 3, 1), date(2016, 12, 15)), DUA_UNGA, "LÖK"
-            namn = rng.choice([f"Lokal överenskommelse om samverkan kring unga – {m.short}",
-                               f"Dua-överenskommelse unga, {m.short}",
-                               f"Överenskommelse om unga till arbete eller studier – {m.name}"])
+            namn = rng.choice(
+                [
+                    f"Lokal överenskommelse om samverkan kring unga – {m.short}",
+                    f"Dua-överenskommelse unga, {m.short}",
+                    f"Överenskommelse om unga till arbete eller studier – {m.name}",
+                ]
+            )
             end = date(rng.choice([2018, 2019, 2020, 2021, 2022]), 12, 31)
         elif kind == "dua_nyanlanda":
             born, mall, prefix = _between(rng, date(2017, 2, 1), date(2018, 12, 15)), DUA_NYANLANDA, "LÖK"
-            namn = rng.choice([f"Lokal överenskommelse om nyanländas etablering – {m.short}",
-                               f"Dua nyanlända, {m.name}",
-                               f"Överenskommelse om samverkan för nyanlända i {m.short}"])
+            namn = rng.choice(
+                [
+                    f"Lokal överenskommelse om nyanländas etablering – {m.short}",
+                    f"Dua nyanlända, {m.name}",
+                    f"Överenskommelse om samverkan för nyanlända i {m.short}",
+                ]
+            )
             end = date(rng.choice([2019, 2020, 2021, 2022, 2023]), 12, 31)
         elif kind == "lok":
             born, prefix = _between(rng, date(2005, 1, 10), date(2014, 12, 15)), "LÖK"
             mall = rng.choice(["egen", ""])
-            namn = rng.choice([f"Lokal överenskommelse om samverkan kring långtidsarbetslösa – {m.short}",
-                               f"LÖK {m.short} – ekonomiskt bistånd",
-                               f"Samverkan för personer med funktionsnedsättning, {m.short}"])
+            namn = rng.choice(
+                [
+                    f"Lokal överenskommelse om samverkan kring långtidsarbetslösa – {m.short}",
+                    f"LÖK {m.short} – ekonomiskt bistånd",
+                    f"Samverkan för personer med funktionsnedsättning, {m.short}",
+                ]
+            )
             end = _between(rng, date(born.year + 2, 1, 1), date(2021, 12, 31))
         else:
             born, mall, prefix = _between(rng, date(2019, 1, 10), date(2021, 12, 15)), "egen", "ÖK"
-            namn = rng.choice([f"Överenskommelse om samverkan, {m.short} {born.year}",
-                               f"Lokal överenskommelse {m.short} – vägen till arbete"])
+            namn = rng.choice(
+                [
+                    f"Överenskommelse om samverkan, {m.short} {born.year}",
+                    f"Lokal överenskommelse {m.short} – vägen till arbete",
+                ]
+            )
             # Ended when the 2022 model arrived, some during the history shown.
             end = _between(rng, date(2022, 6, 1), self.dates[-1] + timedelta(days=400))
-        a = Agreement("lokal", born, namn=namn, prefix=prefix, mall=mall, county=m.county, old_era=True,
-                      uppfoljning=self._cadence(old=True), malgrupper=self._groups(mall))
+        a = Agreement(
+            "lokal",
+            born,
+            namn=namn,
+            prefix=prefix,
+            mall=mall,
+            county=m.county,
+            old_era=True,
+            uppfoljning=self._cadence(old=True),
+            malgrupper=self._groups(mall),
+        )
         self._signing_dates(a, born)
         self._fill_flags(a)
         a.kommuner = [(self._code(m), "egen")]
@@ -487,8 +617,9 @@ class _Register:
         else:
             m = self._draw()
         mall = rng.choices([MODEL_2022, "egen", ""], [85, 12, 3])[0]
-        a = Agreement(niva, born, mall=mall, county=m.county, uppfoljning=self._cadence(),
-                      malgrupper=self._groups(mall or "egen"))
+        a = Agreement(
+            niva, born, mall=mall, county=m.county, uppfoljning=self._cadence(), malgrupper=self._groups(mall or "egen")
+        )
         others: list[Municipality] = []
         if niva == "flerkommunal":
             pool = [x for x in self.by_county[m.county] if x.code != m.code]
@@ -496,30 +627,36 @@ class _Register:
             names = [x.short for x in [m, *others]]
             listing = ", ".join(names[:-1]) + " och " + names[-1]
             area = rng.choice(AREAS)
-            a.namn = rng.choice([f"Samverkan {area} – {listing}",
-                                 f"Gemensam överenskommelse om samverkan, {listing}",
-                                 f"Överenskommelse om samverkan i {self.counties[m.county][1]} "
-                                 f"{area.lower()}"])
-            a.kommuner = [(self._code(x), "egen" if rng.random() < 0.85 else "gemensam_styrgrupp")
-                          for x in [m, *others]]
+            a.namn = rng.choice(
+                [
+                    f"Samverkan {area} – {listing}",
+                    f"Gemensam överenskommelse om samverkan, {listing}",
+                    f"Överenskommelse om samverkan i {self.counties[m.county][1]} {area.lower()}",
+                ]
+            )
+            a.kommuner = [
+                (self._code(x), "egen" if rng.random() < 0.85 else "gemensam_styrgrupp") for x in [m, *others]
+            ]
             a.kommuner[0] = (a.kommuner[0][0], "egen")
         else:
             kommun = CITY_NAMES.get(m.short, m.name)
-            a.namn = rng.choice([
-                f"Överenskommelse om samverkan – {kommun}",
-                f"Överenskommelse om samverkan mellan {kommun} och Arbetsförmedlingen",
-                f"Lokal överenskommelse {m.short}", f"Överenskommelse {m.short}",
-                f"Samverkansöverenskommelse {m.short} – arbete, studier och egen försörjning",
-                f"Kommunlokal överenskommelse {m.short}, {self.counties[m.county][0]}",
-                f"Överenskommelse {m.short}; arbetsmarknad och etablering",
-                f'Överenskommelse "Vägen till arbete" – {m.short}',
-            ])
+            a.namn = rng.choice(
+                [
+                    f"Överenskommelse om samverkan – {kommun}",
+                    f"Överenskommelse om samverkan mellan {kommun} och Arbetsförmedlingen",
+                    f"Lokal överenskommelse {m.short}",
+                    f"Överenskommelse {m.short}",
+                    f"Samverkansöverenskommelse {m.short} – arbete, studier och egen försörjning",
+                    f"Kommunlokal överenskommelse {m.short}, {self.counties[m.county][0]}",
+                    f"Överenskommelse {m.short}; arbetsmarknad och etablering",
+                    f'Överenskommelse "Vägen till arbete" – {m.short}',
+                ]
+            )
             a.kommuner = [(self._code(m), "egen")]
             if rng.random() < 0.1:  # a neighbour rides along
                 pool = [x for x in self.by_county[m.county] if x.code != m.code]
                 if pool:
-                    a.kommuner.append((self._code(rng.choice(pool)),
-                                       rng.choice(["hangavtal", "gemensam_styrgrupp"])))
+                    a.kommuner.append((self._code(rng.choice(pool)), rng.choice(["hangavtal", "gemensam_styrgrupp"])))
         if niva == "kommunlokal" or (niva == "lokal" and m.county in regionals and rng.random() < 0.25):
             parent = regionals[m.county]
             a.overordnad = parent
@@ -616,8 +753,9 @@ class _Register:
         rng = self.rng
         a.status, a.senast_reviderad = "reviderad", when
         for column in rng.sample(FLAG_COLUMNS, rng.randint(1, 2)):
-            a.flags[column] = {"J": "N" if rng.random() < 0.3 else "J", "N": "J"}.get(a.flags.get(column, ""),
-                                                                                        rng.choice("JN"))
+            a.flags[column] = {"J": "N" if rng.random() < 0.3 else "J", "N": "J"}.get(
+                a.flags.get(column, ""), rng.choice("JN")
+            )
         if rng.random() < 0.3:
             a.uppfoljning = rng.choice([c for c in ("halvar", "ar", "annan", "saknas") if c != a.uppfoljning])
         if rng.random() < 0.2:
@@ -636,8 +774,9 @@ class _Register:
 
     def _remove_some(self) -> None:
         """Withdrawn or registered by mistake: gone from the register (never a parent, never regional)."""
-        candidates = [a for a in self.present.values()
-                      if a.niva not in ("regional", "central") and id(a) not in self.parents]
+        candidates = [
+            a for a in self.present.values() if a.niva not in ("regional", "central") and id(a) not in self.parents
+        ]
         weights = [4 if a.status == "utkast" else 1 for a in candidates]
         for _ in range(min(self.removals_per_step, len(candidates))):
             chosen = self.rng.choices(range(len(candidates)), weights)[0]
@@ -681,8 +820,9 @@ def _write(out_dir: Path, snapshot: date, tables: dict[str, list[list[str]]], as
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for file_name, data in files.items():
                 # A fixed timestamp keeps the zip byte-for-byte reproducible.
-                info = zipfile.ZipInfo(f"{name}/{file_name}", date_time=(snapshot.year, snapshot.month,
-                                                                          snapshot.day, 2, 0, 0))
+                info = zipfile.ZipInfo(
+                    f"{name}/{file_name}", date_time=(snapshot.year, snapshot.month, snapshot.day, 2, 0, 0)
+                )
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, data)
         return target
@@ -790,12 +930,14 @@ def generate_register(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.synthetic.register",
-        description="Write synthetic deliveries of the agreement register (överenskommelseregistret).")
+        description="Write synthetic deliveries of the agreement register (överenskommelseregistret).",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the deliveries into")
     parser.add_argument("--agreements", type=int, default=500, help="agreements in the last snapshot")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dates", help="comma-separated snapshot dates (YYYY-MM-DD); default half-yearly "
-                        "2022-06-30 … 2025-12-31")
+    parser.add_argument(
+        "--dates", help="comma-separated snapshot dates (YYYY-MM-DD); default half-yearly 2022-06-30 … 2025-12-31"
+    )
     parser.add_argument("--invalid", action="store_true", help="also write one delivery that breaks rules")
     parser.add_argument("--zip", action="store_true", help="write each delivery as a .zip")
     args = parser.parse_args(argv)

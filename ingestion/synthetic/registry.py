@@ -176,28 +176,99 @@ BRANSCHER = (
     ("Skog och lantbruk", ("Skogsarbetare",)),
 )
 PREPARATORY = ("Svenska för yrkeslivet", "Vägen till arbete", "Jobbstart", "Arbetsträning", "Studiemotivation")
-SHORT = (("Lager och logistik", "lager"), ("Städ och lokalvård", "städ"), ("Restaurang och storkök", "restaurang"),
-         ("Handel", "handel"), ("Vård och omsorg", "vård"))
+SHORT = (
+    ("Lager och logistik", "lager"),
+    ("Städ och lokalvård", "städ"),
+    ("Restaurang och storkök", "restaurang"),
+    ("Handel", "handel"),
+    ("Vård och omsorg", "vård"),
+)
 AREAS = ("Nordost", "Sydväst", "Norra", "Södra", "Västra", "Östra", "Mitt", "Inlandet", "Kusten")
 
 # Rough population in thousands of the largest and of a few of the smallest municipalities; the rest get a
 # size by SKR municipality group. Multiplied by how common job seekers are, relative to the country.
 POPULATION = {
-    "0180": 985, "1480": 600, "1280": 362, "0380": 245, "0580": 166, "1880": 159, "1980": 157, "1283": 151,
-    "0581": 145, "0680": 144, "2480": 131, "1281": 128, "1490": 115, "2180": 103, "0181": 102, "1780": 96,
-    "0780": 97, "0184": 85, "2281": 99, "2580": 79, "0182": 107, "0127": 97, "0126": 115, "1380": 105,
-    "0484": 107, "1481": 70, "0183": 55, "1485": 57, "1488": 59, "0880": 72, "1080": 66, "2380": 64,
-    "1290": 86, "2080": 59, "2081": 52, "0160": 75, "0163": 75, "0123": 85, "0136": 96, "1384": 85,
-    "1282": 46, "1383": 66, "2482": 76, "2284": 56, "1494": 40, "1496": 57, "0583": 44, "0480": 58,
-    "1287": 46, "1293": 53, "0980": 61,
-    "2403": 2.4, "2422": 2.4, "2418": 3.0, "2425": 2.6, "2506": 2.7, "2463": 2.8, "0512": 3.7, "2521": 6.0,
+    "0180": 985,
+    "1480": 600,
+    "1280": 362,
+    "0380": 245,
+    "0580": 166,
+    "1880": 159,
+    "1980": 157,
+    "1283": 151,
+    "0581": 145,
+    "0680": 144,
+    "2480": 131,
+    "1281": 128,
+    "1490": 115,
+    "2180": 103,
+    "0181": 102,
+    "1780": 96,
+    "0780": 97,
+    "0184": 85,
+    "2281": 99,
+    "2580": 79,
+    "0182": 107,
+    "0127": 97,
+    "0126": 115,
+    "1380": 105,
+    "0484": 107,
+    "1481": 70,
+    "0183": 55,
+    "1485": 57,
+    "1488": 59,
+    "0880": 72,
+    "1080": 66,
+    "2380": 64,
+    "1290": 86,
+    "2080": 59,
+    "2081": 52,
+    "0160": 75,
+    "0163": 75,
+    "0123": 85,
+    "0136": 96,
+    "1384": 85,
+    "1282": 46,
+    "1383": 66,
+    "2482": 76,
+    "2284": 56,
+    "1494": 40,
+    "1496": 57,
+    "0583": 44,
+    "0480": 58,
+    "1287": 46,
+    "1293": 53,
+    "0980": 61,
+    "2403": 2.4,
+    "2422": 2.4,
+    "2418": 3.0,
+    "2425": 2.6,
+    "2506": 2.7,
+    "2463": 2.8,
+    "0512": 3.7,
+    "2521": 6.0,
     "1864": 4.8,
 }
 GROUP_POPULATION = {"A1": 500, "A2": 35, "B3": 70, "B4": 20, "B5": 18, "C6": 35, "C7": 12, "C8": 8, "C9": 9}
 JOBSEEKER_RATE = {
-    "1280": 1.5, "0181": 1.5, "0127": 1.5, "0484": 1.45, "1782": 1.5, "1864": 1.4, "1488": 1.3, "1282": 1.4,
-    "0581": 1.2, "2583": 1.2, "2180": 1.2, "0180": 0.85, "0162": 0.55, "0160": 0.6, "0186": 0.6, "0182": 0.75,
-    "1384": 0.7, "1233": 0.6,
+    "1280": 1.5,
+    "0181": 1.5,
+    "0127": 1.5,
+    "0484": 1.45,
+    "1782": 1.5,
+    "1864": 1.4,
+    "1488": 1.3,
+    "1282": 1.4,
+    "0581": 1.2,
+    "2583": 1.2,
+    "2180": 1.2,
+    "0180": 0.85,
+    "0162": 0.55,
+    "0160": 0.6,
+    "0186": 0.6,
+    "0182": 0.75,
+    "1384": 0.7,
+    "1233": 0.6,
 }
 
 CHUNK_ROWS = 100_000
@@ -290,8 +361,9 @@ def _municipalities() -> _Municipalities:
     """The 290 official codes (``ingestion.reference``) with names and a rough number of job seekers."""
     official = municipality_codes()
     with open(config.REFERENCE_DIR / "municipalities.csv", encoding="utf-8-sig", newline="") as f:
-        rows = sorted((r for r in csv.DictReader(f) if r["municipality_code"] in official),
-                      key=lambda r: r["municipality_code"])
+        rows = sorted(
+            (r for r in csv.DictReader(f) if r["municipality_code"] in official), key=lambda r: r["municipality_code"]
+        )
     with open(config.REFERENCE_DIR / "skr_kommungrupp.csv", encoding="utf-8-sig", newline="") as f:
         group = {r["municipality_code"]: r["kommungrupp_code"] for r in csv.DictReader(f)}
     with open(config.REFERENCE_DIR / "counties.csv", encoding="utf-8-sig", newline="") as f:
@@ -301,11 +373,20 @@ def _municipalities() -> _Municipalities:
         raise RuntimeError("the reference copy of municipalities.csv does not hold every official code")
     # a fixed, seed-independent spread so municipalities of one group differ in size
     spread = np.random.default_rng(290).lognormal(0.0, 0.35, len(codes))
-    weight = np.array([
-        POPULATION.get(code, GROUP_POPULATION.get(group.get(code, ""), 15) * spread[i]) * JOBSEEKER_RATE.get(code, 1.0)
-        for i, code in enumerate(codes)])
-    return _Municipalities(codes, [r["municipality_name_short"] for r in rows], [r["county_code"] for r in rows],
-                           weight / weight.sum(), county_short)
+    weight = np.array(
+        [
+            POPULATION.get(code, GROUP_POPULATION.get(group.get(code, ""), 15) * spread[i])
+            * JOBSEEKER_RATE.get(code, 1.0)
+            for i, code in enumerate(codes)
+        ]
+    )
+    return _Municipalities(
+        codes,
+        [r["municipality_name_short"] for r in rows],
+        [r["county_code"] for r in rows],
+        weight / weight.sum(),
+        county_short,
+    )
 
 
 # ---------------------------------------------------------------- personnummer
@@ -314,7 +395,7 @@ def _luhn(ymd: np.ndarray, serial: np.ndarray) -> np.ndarray:
     number = (ymd % 1_000_000) * 1000 + serial
     total = np.zeros(len(number), dtype=np.int64)
     for position in range(9):  # position 0 is the rightmost digit, weight 1; the leftmost has weight 2
-        digit = (number // 10 ** position) % 10
+        digit = (number // 10**position) % 10
         doubled = digit * (2 if position % 2 == 0 else 1)
         total += doubled // 10 + doubled % 10
     return ((10 - total % 10) % 10).astype(np.int8)
@@ -326,8 +407,9 @@ class _PnrRegister:
     def __init__(self) -> None:
         self.taken = np.zeros((_END - _BASE) * 1000, dtype=bool)
 
-    def draw_serials(self, rng: np.random.Generator, birth: np.ndarray, kon: np.ndarray,
-                     reserve: bool = True) -> np.ndarray:
+    def draw_serials(
+        self, rng: np.random.Generator, birth: np.ndarray, kon: np.ndarray, reserve: bool = True
+    ) -> np.ndarray:
         """Free serials (the third digit odd for men, even for women); reserved unless ``reserve`` is False."""
         serial = np.empty(len(birth), dtype=np.int64)
         day = (birth.astype(np.int64) - _BASE) * 1000
@@ -358,12 +440,26 @@ def _pnr_texts(birth: np.ndarray, serial: np.ndarray, check: np.ndarray, dash: n
 
 # ---------------------------------------------------------------- persons
 _FIELDS: tuple[tuple[str, type, int], ...] = (
-    ("birth", np.int32, 0), ("serial", np.int16, 0), ("check", np.int8, 0), ("dash", np.bool_, 0),
-    ("kon", np.int8, 0), ("region", np.int8, 0), ("kommun", np.int16, 0), ("funk", np.bool_, 0),
-    ("eb", np.bool_, 0), ("programme_end", np.int32, -1), ("programme_category", np.int8, C15),
-    ("reg_month", np.int32, 0), ("inskr", np.int32, 0), ("category", np.int8, C11),
-    ("forced_day", np.int32, 0), ("forced_reason", np.int8, 0), ("retire_day", np.int32, 0),
-    ("left_month", np.int32, -1), ("returnable", np.bool_, 0), ("part", np.int32, -1),
+    ("birth", np.int32, 0),
+    ("serial", np.int16, 0),
+    ("check", np.int8, 0),
+    ("dash", np.bool_, 0),
+    ("kon", np.int8, 0),
+    ("region", np.int8, 0),
+    ("kommun", np.int16, 0),
+    ("funk", np.bool_, 0),
+    ("eb", np.bool_, 0),
+    ("programme_end", np.int32, -1),
+    ("programme_category", np.int8, C15),
+    ("reg_month", np.int32, 0),
+    ("inskr", np.int32, 0),
+    ("category", np.int8, C11),
+    ("forced_day", np.int32, 0),
+    ("forced_reason", np.int8, 0),
+    ("retire_day", np.int32, 0),
+    ("left_month", np.int32, -1),
+    ("returnable", np.bool_, 0),
+    ("part", np.int32, -1),
 )
 
 
@@ -394,8 +490,7 @@ class _People:
 
 def _choice(rng: np.random.Generator, weights: Sequence[float] | np.ndarray, size: int) -> np.ndarray:
     cumulative = np.cumsum(np.asarray(weights, dtype=float))
-    return np.minimum(np.searchsorted(cumulative / cumulative[-1], rng.random(size), side="right"),
-                      len(cumulative) - 1)
+    return np.minimum(np.searchsorted(cumulative / cumulative[-1], rng.random(size), side="right"), len(cumulative) - 1)
 
 
 def _draw_rows(rng: np.random.Generator, cumulative: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -404,8 +499,9 @@ def _draw_rows(rng: np.random.Generator, cumulative: np.ndarray, rows: np.ndarra
     return np.minimum((u[:, None] >= cumulative[rows]).sum(axis=1), cumulative.shape[1] - 1)
 
 
-def _demographics(rng: np.random.Generator, pnr: _PnrRegister, programme: np.ndarray, birth_year: np.ndarray,
-                  reserve: bool = True) -> dict[str, np.ndarray]:
+def _demographics(
+    rng: np.random.Generator, pnr: _PnrRegister, programme: np.ndarray, birth_year: np.ndarray, reserve: bool = True
+) -> dict[str, np.ndarray]:
     """Static traits of new persons; ``birth_year`` is given (it depends on when they register)."""
     n = len(programme)
     towns = _municipalities()
@@ -418,9 +514,14 @@ def _demographics(rng: np.random.Generator, pnr: _PnrRegister, programme: np.nda
     _, ymd = _calendar()
     eb_rate = np.where(programme, SOCIAL_ASSISTANCE_PROGRAMME, np.asarray(SOCIAL_ASSISTANCE)[region])
     return {
-        "birth": birth, "serial": serial, "check": _luhn(ymd[birth - _BASE], serial),
-        "dash": rng.random(n) < P_DASH, "kon": kon, "region": region,
-        "kommun": _choice(rng, towns.weight, n), "eb": rng.random(n) < eb_rate,
+        "birth": birth,
+        "serial": serial,
+        "check": _luhn(ymd[birth - _BASE], serial),
+        "dash": rng.random(n) < P_DASH,
+        "kon": kon,
+        "region": region,
+        "kommun": _choice(rng, towns.weight, n),
+        "eb": rng.random(n) < eb_rate,
         "retire_day": birth + 24_106,  # about the 66th birthday: the registration ends then (reason 07)
     }
 
@@ -445,8 +546,9 @@ class _Model:
         self.by_duration = np.cumsum(self._propagate(self.at_start, moves), axis=1)
         self.after_exit = np.cumsum(self._propagate(self.after_programme, moves), axis=1)
         # stock weights: non-programme (with/without disability) by duration; programme by (length, duration)
-        self.survival = {funk: self._survival(self.hazard * (DISABILITY_HAZARD if funk else 1.0))
-                         for funk in (False, True)}
+        self.survival = {
+            funk: self._survival(self.hazard * (DISABILITY_HAZARD if funk else 1.0)) for funk in (False, True)
+        }
         lengths = np.arange(PROGRAMME_MONTHS[0], PROGRAMME_MONTHS[1] + 1)
         self.programme_lengths = lengths
         programme = np.zeros((2, len(lengths), MAX_MONTHS + 1))
@@ -455,14 +557,22 @@ class _Model:
             for i, length in enumerate(lengths):
                 h = base.copy()
                 h[:length] = PROGRAMME_HAZARD
-                h[length:length + 3] += P_PROGRAMME_EXIT_TRANSITION / 3
+                h[length : length + 3] += P_PROGRAMME_EXIT_TRANSITION / 3
                 programme[int(funk), i] = self._survival(h) / len(lengths)
         self.programme = programme
-        inflow = {(e, f): (P_PROGRAMME if e else 1 - P_PROGRAMME) * (P_DISABILITY if f else 1 - P_DISABILITY)
-                  for e in (False, True) for f in (False, True)}
-        self.type_weight = np.array([
-            inflow[(False, False)] * self.survival[False].sum(), inflow[(False, True)] * self.survival[True].sum(),
-            inflow[(True, False)] * programme[0].sum(), inflow[(True, True)] * programme[1].sum()])
+        inflow = {
+            (e, f): (P_PROGRAMME if e else 1 - P_PROGRAMME) * (P_DISABILITY if f else 1 - P_DISABILITY)
+            for e in (False, True)
+            for f in (False, True)
+        }
+        self.type_weight = np.array(
+            [
+                inflow[(False, False)] * self.survival[False].sum(),
+                inflow[(False, True)] * self.survival[True].sum(),
+                inflow[(True, False)] * programme[0].sum(),
+                inflow[(True, True)] * programme[1].sum(),
+            ]
+        )
 
     @staticmethod
     def _survival(hazard: np.ndarray) -> np.ndarray:
@@ -482,8 +592,9 @@ class _Model:
         return np.where(in_programme, PROGRAMME_HAZARD, h)
 
 
-def _reg_age_birth_year(rng: np.random.Generator, programme: np.ndarray, reg_year: np.ndarray,
-                        year_now: int) -> np.ndarray:
+def _reg_age_birth_year(
+    rng: np.random.Generator, programme: np.ndarray, reg_year: np.ndarray, year_now: int
+) -> np.ndarray:
     """Birth years from the age at registration; nobody is older than 65 (by year) in ``year_now``: those
     would have left at 66, so their age is drawn again (a long registration makes an older person)."""
     age = np.zeros(len(programme), dtype=np.int64)
@@ -526,17 +637,29 @@ def _sample_stock(rng: np.random.Generator, model: _Model, pnr: _PnrRegister, n:
     lo = starts[reg_month - reg_month.min()]
     hi = starts[reg_month - reg_month.min() + 1] - 1
     inskr = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
-    columns.update({
-        "funk": funk, "programme_end": np.where(programme, reg_month + length - 1, -1),
-        "programme_category": programme_category, "reg_month": reg_month, "inskr": inskr, "category": category,
-    })
+    columns.update(
+        {
+            "funk": funk,
+            "programme_end": np.where(programme, reg_month + length - 1, -1),
+            "programme_category": programme_category,
+            "reg_month": reg_month,
+            "inskr": inskr,
+            "category": category,
+        }
+    )
     return columns
 
 
-def _leaving(rng: np.random.Generator, model: _Model, m: int, columns: dict[str, np.ndarray] | _People,
-             rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _leaving(
+    rng: np.random.Generator,
+    model: _Model,
+    m: int,
+    columns: dict[str, np.ndarray] | _People,
+    rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Who leaves in month ``m`` (day, 0 = stays) and why, from the monthly hazard, scheduled transitions
     and the 66th birthday. ``columns`` are person columns, ``rows`` the persons of the month (None = all)."""
+
     def col(name: str) -> np.ndarray:
         values = columns[name] if isinstance(columns, dict) else getattr(columns, name)
         return values if rows is None else values[rows]
@@ -580,24 +703,49 @@ class _Lines:
         leave = [f"{d}|{r}" for d in _iso(np.arange(self.first, self.last + 1)) for r in REASONS]
         self.leave = np.array(leave + ["|"], dtype=object)
 
-    def format(self, rng: np.random.Generator, pnr: list[str], kommun: np.ndarray, kon: np.ndarray,
-               birth_year: np.ndarray, region: np.ndarray, category: np.ndarray, etab: np.ndarray,
-               funk: np.ndarray, eb: np.ndarray, inskr: np.ndarray, leave_day: np.ndarray, reason: np.ndarray,
-               projekt: list[str]) -> list[str]:
+    def format(
+        self,
+        rng: np.random.Generator,
+        pnr: list[str],
+        kommun: np.ndarray,
+        kon: np.ndarray,
+        birth_year: np.ndarray,
+        region: np.ndarray,
+        category: np.ndarray,
+        etab: np.ndarray,
+        funk: np.ndarray,
+        eb: np.ndarray,
+        inskr: np.ndarray,
+        leave_day: np.ndarray,
+        reason: np.ndarray,
+        projekt: list[str],
+    ) -> list[str]:
         n = len(pnr)
         drop = self.has_zero[kommun] & (rng.random(n) < P_DROPPED_ZERO)
         kommun_text = self.kommun[kommun + drop * len(self.has_zero)].tolist()
         category = np.where(leave_day > 0, NO_CATEGORY, category)
-        middle = (((((kon.astype(np.int64) * (self.YEARS[1] - self.YEARS[0]) + birth_year - self.YEARS[0]) * 3
-                     + region) * 9 + category) * 2 + etab) * 2 + funk) * 2 + eb
+        middle = (
+            (
+                (
+                    ((kon.astype(np.int64) * (self.YEARS[1] - self.YEARS[0]) + birth_year - self.YEARS[0]) * 3 + region)
+                    * 9
+                    + category
+                )
+                * 2
+                + etab
+            )
+            * 2
+            + funk
+        ) * 2 + eb
         middle_text = self.middle[middle].tolist()
         leave_index = np.where(leave_day > 0, (leave_day - self.first) * len(REASONS) + reason, len(self.leave) - 1)
         leave_text = self.leave[leave_index].tolist()
         inskr_text = _iso(inskr)
         manad = self.manad
-        return [f"{p}|{manad}|{k}|{mid}|{i}|{lv}|{pk}"
-                for p, k, mid, i, lv, pk in zip(pnr, kommun_text, middle_text, inskr_text, leave_text, projekt,
-                                                strict=True)]
+        return [
+            f"{p}|{manad}|{k}|{mid}|{i}|{lv}|{pk}"
+            for p, k, mid, i, lv, pk in zip(pnr, kommun_text, middle_text, inskr_text, leave_text, projekt, strict=True)
+        ]
 
 
 @cache
@@ -605,10 +753,19 @@ def _middle_table() -> np.ndarray:
     """``KON|FODELSEAR|FODELSEREGION|SOKANDEKATEGORI|ETABLERING|FUNKTIONSNEDSATTNING|EKONOMISKT_BISTAND``
     for every combination, indexed as in :meth:`_Lines.format`."""
     categories = (*CATEGORIES, "")
-    return np.array([
-        f"{kon}|{year}|{region}|{category}|{etab}|{funk}|{eb}"
-        for kon in KON for year in range(*_Lines.YEARS) for region in REGIONS for category in categories
-        for etab in "NJ" for funk in "NJ" for eb in "NJ"], dtype=object)
+    return np.array(
+        [
+            f"{kon}|{year}|{region}|{category}|{etab}|{funk}|{eb}"
+            for kon in KON
+            for year in range(*_Lines.YEARS)
+            for region in REGIONS
+            for category in categories
+            for etab in "NJ"
+            for funk in "NJ"
+            for eb in "NJ"
+        ],
+        dtype=object,
+    )
 
 
 @contextmanager
@@ -691,9 +848,22 @@ def _bad_lines(rng: np.random.Generator, pnr: _PnrRegister, m: int, n: int) -> l
             manad = _month_name(m - 1 if rng.random() < 0.7 else m + 1)
         elif kind == "unknown_category":
             category = UNKNOWN_CATEGORIES[int(rng.integers(0, len(UNKNOWN_CATEGORIES)))]
-        fields = [pnr_text, manad, kommun, KON[int(columns["kon"][i])], str(birth_ymd // 10_000),
-                  REGIONS[int(columns["region"][i])], category, "N", "J" if rng.random() < 0.2 else "N",
-                  "J" if columns["eb"][i] else "N", inskr[i], "", "", ""]
+        fields = [
+            pnr_text,
+            manad,
+            kommun,
+            KON[int(columns["kon"][i])],
+            str(birth_ymd // 10_000),
+            REGIONS[int(columns["region"][i])],
+            category,
+            "N",
+            "J" if rng.random() < 0.2 else "N",
+            "J" if columns["eb"][i] else "N",
+            inskr[i],
+            "",
+            "",
+            "",
+        ]
         lines.append("|".join(fields))
     return lines
 
@@ -735,9 +905,19 @@ class _Track:
         status = self.status(last)
         employers = max(self.employers, 1) if status == "aktivt" else self.employers
         end = date.fromordinal(self.end).isoformat() if self.end and self.end <= last else ""
-        return ";".join([self.code, self.namn, ",".join(towns.codes[k] for k in self.kommuner),
-                         TRACK_TYPES[self.typ], self.bransch, date.fromordinal(self.start).isoformat(), end, status,
-                         str(employers)])
+        return ";".join(
+            [
+                self.code,
+                self.namn,
+                ",".join(towns.codes[k] for k in self.kommuner),
+                TRACK_TYPES[self.typ],
+                self.bransch,
+                date.fromordinal(self.start).isoformat(),
+                end,
+                status,
+                str(employers),
+            ]
+        )
 
 
 class _JobTracks:
@@ -775,8 +955,11 @@ class _JobTracks:
             picked = rng.choice(len(neighbours), size=min(extra, len(neighbours)), replace=False, p=w / w.sum())
             kommuner += [neighbours[i] for i in sorted(picked.tolist())]
         typ = int(_choice(rng, TRACK_TYPE_WEIGHTS, 1)[0])
-        place = towns.short[lead] if len(kommuner) == 1 else (
-            f"{towns.county_short[towns.county[lead]]} {AREAS[int(rng.integers(0, len(AREAS)))]}")
+        place = (
+            towns.short[lead]
+            if len(kommuner) == 1
+            else (f"{towns.county_short[towns.county[lead]]} {AREAS[int(rng.integers(0, len(AREAS)))]}")
+        )
         if typ == 0:
             bransch, titles = BRANSCHER[int(rng.integers(0, len(BRANSCHER)))]
             namn = f"{titles[int(rng.integers(0, len(titles)))]} {place}"
@@ -1055,8 +1238,10 @@ class _JobTracks:
         pnr = _pnr_texts(people.birth[ids], people.serial[ids], people.check[ids], people.dash[ids])
         starts = _iso(np.array([self.p_start[p] for p in ps], dtype=np.int64))
         ends = _iso(np.array([self.p_end[p] for p in ps], dtype=np.int64))
-        return [f"{self.tracks[self.p_track[p]].code};{text};{start};{end};{self.p_avbrott[p]};{self.p_after[p]}"
-                for p, text, start, end in zip(ps, pnr, starts, ends, strict=True)]
+        return [
+            f"{self.tracks[self.p_track[p]].code};{text};{start};{end};{self.p_avbrott[p]};{self.p_after[p]}"
+            for p, text, start, end in zip(ps, pnr, starts, ends, strict=True)
+        ]
 
     def write(self, out_dir: Path, m: int, people: _People) -> list[Path]:
         """The month's snapshots: every track, every participation started by month end (the ended ones
@@ -1068,9 +1253,12 @@ class _JobTracks:
             self.ended = []
         running = self._lines([p for p in self.active if self.p_start[p] <= last], people)
         tracks = [t.row(last) for t in self.tracks]
-        return [_write_csv(Path(out_dir) / f"jobbspar_{name}.csv", JOBTRACK_COLUMNS, tracks),
-                _write_csv(Path(out_dir) / f"jobbspar_deltagare_{name}.csv", PARTICIPANT_COLUMNS,
-                           self.final_lines + running)]
+        return [
+            _write_csv(Path(out_dir) / f"jobbspar_{name}.csv", JOBTRACK_COLUMNS, tracks),
+            _write_csv(
+                Path(out_dir) / f"jobbspar_deltagare_{name}.csv", PARTICIPANT_COLUMNS, self.final_lines + running
+            ),
+        ]
 
 
 # ---------------------------------------------------------------- the panel
@@ -1091,8 +1279,11 @@ class _Panel:
         rng, people, model = self.rng, self.people, self.model
         first, last = _month_bounds(m)
         everyone = np.arange(people.n)
-        pool = everyone[people.returnable[: people.n] & (people.left_month[: people.n] <= m - 2)
-                        & (people.retire_day[: people.n] > last + 62)]
+        pool = everyone[
+            people.returnable[: people.n]
+            & (people.left_month[: people.n] <= m - 2)
+            & (people.retire_day[: people.n] > last + 62)
+        ]
         returning = pool[np.argsort(rng.random(len(pool)))[: min(len(pool), round(P_RETURNING * count))]]
         fresh = count - len(returning)
         programme = rng.random(fresh) < P_PROGRAMME * count / max(fresh, 1)
@@ -1162,9 +1353,16 @@ class _Panel:
         return rows[order], leave_day[order], reason[order], [projekt[i] for i in order.tolist()]
 
 
-def _person_lines(lines: _Lines, rng: np.random.Generator, columns: dict[str, np.ndarray] | _People,
-                  rows: np.ndarray | None, m: int, leave_day: np.ndarray, reason: np.ndarray,
-                  projekt: list[str]) -> list[str]:
+def _person_lines(
+    lines: _Lines,
+    rng: np.random.Generator,
+    columns: dict[str, np.ndarray] | _People,
+    rows: np.ndarray | None,
+    m: int,
+    leave_day: np.ndarray,
+    reason: np.ndarray,
+    projekt: list[str],
+) -> list[str]:
     def col(name: str) -> np.ndarray:
         values = columns[name] if isinstance(columns, dict) else getattr(columns, name)
         return values if rows is None else values[rows]
@@ -1172,16 +1370,34 @@ def _person_lines(lines: _Lines, rng: np.random.Generator, columns: dict[str, np
     birth = col("birth")
     _, ymd = _calendar()
     return lines.format(
-        rng, _pnr_texts(birth, col("serial"), col("check"), col("dash")), col("kommun").astype(np.int64),
-        col("kon"), ymd[birth - _BASE] // 10_000, col("region"), col("category").astype(np.int64),
-        (col("programme_end") >= m).astype(np.int64), col("funk").astype(np.int64), col("eb").astype(np.int64),
-        col("inskr"), leave_day, reason.astype(np.int64), projekt)
+        rng,
+        _pnr_texts(birth, col("serial"), col("check"), col("dash")),
+        col("kommun").astype(np.int64),
+        col("kon"),
+        ymd[birth - _BASE] // 10_000,
+        col("region"),
+        col("category").astype(np.int64),
+        (col("programme_end") >= m).astype(np.int64),
+        col("funk").astype(np.int64),
+        col("eb").astype(np.int64),
+        col("inskr"),
+        leave_day,
+        reason.astype(np.int64),
+        projekt,
+    )
 
 
 # ---------------------------------------------------------------- public API
-def generate_registry(out_dir: Path, months: list[str], rows_per_month: int = 500_000, seed: int = 2024,
-                      gzip_months: set[str] | None = None, bad_rows_per_month: int = 0,
-                      invalid_month: str | None = None, jobtracks: bool = True) -> list[Path]:
+def generate_registry(
+    out_dir: Path,
+    months: list[str],
+    rows_per_month: int = 500_000,
+    seed: int = 2024,
+    gzip_months: set[str] | None = None,
+    bad_rows_per_month: int = 0,
+    invalid_month: str | None = None,
+    jobtracks: bool = True,
+) -> list[Path]:
     """Writes, for each 'YYYYMM' in months (consecutive months), sokande_<m>.txt (gz if in gzip_months),
     jobbspar files when jobtracks, the two code lists once in out_dir; `bad_rows_per_month` rows per month that
     break the contract (bad check digit, impossible date, unknown kommunkod, MANAD not the file's month,
@@ -1200,8 +1416,10 @@ def generate_registry(out_dir: Path, months: list[str], rows_per_month: int = 50
     if rows_per_month < 1:
         raise ValueError("rows_per_month must be at least 1")
     if bad_rows_per_month < 0 or bad_rows_per_month > MAX_BAD_SHARE * rows_per_month:
-        raise ValueError(f"bad_rows_per_month must be between 0 and 0.1 % of rows_per_month "
-                         f"({int(MAX_BAD_SHARE * rows_per_month)}), or the month would be rejected whole")
+        raise ValueError(
+            f"bad_rows_per_month must be between 0 and 0.1 % of rows_per_month "
+            f"({int(MAX_BAD_SHARE * rows_per_month)}), or the month would be rejected whole"
+        )
     gzip_months = set(gzip_months or ())
     steps = list(indices)
     if invalid_month is not None:
@@ -1226,16 +1444,28 @@ def generate_registry(out_dir: Path, months: list[str], rows_per_month: int = 50
             targets.append((out_dir / f"sokande_{name}{suffix}", bad_rows_per_month))
         if m == invalid_index:
             (out_dir / "invalid").mkdir(exist_ok=True)
-            targets.append((out_dir / "invalid" / f"sokande_{name}.txt",
-                            max(int(MAX_BAD_SHARE * rows_per_month) + 1, round(INVALID_BAD_SHARE * rows_per_month))))
+            targets.append(
+                (
+                    out_dir / "invalid" / f"sokande_{name}.txt",
+                    max(int(MAX_BAD_SHARE * rows_per_month) + 1, round(INVALID_BAD_SHARE * rows_per_month)),
+                )
+            )
         paths += _write_month(panel, m, rows, leave_day, reason, projekt, targets, bad_rng)
         if panel.tracks is not None and m in indices:
             paths += panel.tracks.write(out_dir, m, panel.people)
     return paths
 
 
-def _write_month(panel: _Panel, m: int, rows: np.ndarray, leave_day: np.ndarray, reason: np.ndarray,
-                 projekt: list[str], targets: list[tuple[Path, int]], bad_rng: np.random.Generator) -> list[Path]:
+def _write_month(
+    panel: _Panel,
+    m: int,
+    rows: np.ndarray,
+    leave_day: np.ndarray,
+    reason: np.ndarray,
+    projekt: list[str],
+    targets: list[tuple[Path, int]],
+    bad_rng: np.random.Generator,
+) -> list[Path]:
     """The month's lines, chunk by chunk, into each target file with that many bad rows mixed in."""
     lines = _Lines(m)
     format_rng = np.random.default_rng([int(panel.rng.integers(0, 2**32)), 1])
@@ -1248,8 +1478,9 @@ def _write_month(panel: _Panel, m: int, rows: np.ndarray, leave_day: np.ndarray,
             out.write(_header())
         for lo in range(0, len(rows), CHUNK_ROWS):
             hi = min(lo + CHUNK_ROWS, len(rows))
-            chunk = _person_lines(lines, format_rng, panel.people, rows[lo:hi], m, leave_day[lo:hi],
-                                  reason[lo:hi], projekt[lo:hi])
+            chunk = _person_lines(
+                lines, format_rng, panel.people, rows[lo:hi], m, leave_day[lo:hi], reason[lo:hi], projekt[lo:hi]
+            )
             for out, (positions, bad_lines) in zip(outs, bad, strict=True):
                 inside = (positions >= lo) & ((positions < hi) | ((hi == len(rows)) & (positions == hi)))
                 picked = np.flatnonzero(inside)
@@ -1280,8 +1511,9 @@ def write_jobseeker_month(path: Path, month: str, n_rows: int, seed: int = 1) ->
     pnr = _PnrRegister()
     lines = _Lines(m)
     # made-up tracks JS-<kommunkod>-0001…0003 (index 3·kommun + number − 1; the last entry is "")
-    made_up = np.array([f"JS-{code}-{k:04d}" for code in _municipalities().codes for k in (1, 2, 3)] + [""],
-                       dtype=object)
+    made_up = np.array(
+        [f"JS-{code}-{k:04d}" for code in _municipalities().codes for k in (1, 2, 3)] + [""], dtype=object
+    )
     with _open_binary(path) as out:
         out.write(_header())
         for lo in range(0, n_rows, CHUNK_ROWS):
@@ -1316,28 +1548,53 @@ def _parse_months(text: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.synthetic.registry",
-        description="Write synthetic Arbetsförmedlingen registry extracts (sokande, jobbspar, code lists).")
+        description="Write synthetic Arbetsförmedlingen registry extracts (sokande, jobbspar, code lists).",
+    )
     parser.add_argument("out_dir", type=Path, help="folder to write the extracts into")
-    parser.add_argument("--months", type=_parse_months, default=_parse_months("202401-202412"),
-                        help="YYYYMM-YYYYMM or a comma-separated list of consecutive months (default 202401-202412)")
+    parser.add_argument(
+        "--months",
+        type=_parse_months,
+        default=_parse_months("202401-202412"),
+        help="YYYYMM-YYYYMM or a comma-separated list of consecutive months (default 202401-202412)",
+    )
     parser.add_argument("--rows", type=int, default=500_000, help="valid rows per month (default 500 000)")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--gzip", type=_parse_months, default=[], metavar="MONTHS",
-                        help="months to write as .txt.gz (same syntax as --months)")
+    parser.add_argument(
+        "--gzip",
+        type=_parse_months,
+        default=[],
+        metavar="MONTHS",
+        help="months to write as .txt.gz (same syntax as --months)",
+    )
     parser.add_argument("--bad-rows", type=int, default=0, help="rows per month that break the contract (≤ 0.1 %%)")
     parser.add_argument("--invalid-month", help="also write invalid/sokande_<YYYYMM>.txt with about 5 %% bad rows")
     parser.add_argument("--no-jobtracks", action="store_true", help="leave out the jobbspar files")
-    parser.add_argument("--large", type=int, metavar="N",
-                        help="instead: one standalone valid month (the first of --months) of N rows, for benchmarks")
+    parser.add_argument(
+        "--large",
+        type=int,
+        metavar="N",
+        help="instead: one standalone valid month (the first of --months) of N rows, for benchmarks",
+    )
     args = parser.parse_args(argv)
     if args.large is not None:
         suffix = ".txt.gz" if args.months[0] in set(args.gzip) else ".txt"
         args.out_dir.mkdir(parents=True, exist_ok=True)
-        print(write_jobseeker_month(args.out_dir / f"sokande_{args.months[0]}{suffix}", args.months[0], args.large,
-                                    args.seed))
+        print(
+            write_jobseeker_month(
+                args.out_dir / f"sokande_{args.months[0]}{suffix}", args.months[0], args.large, args.seed
+            )
+        )
         return 0
-    for path in generate_registry(args.out_dir, args.months, args.rows, args.seed, set(args.gzip), args.bad_rows,
-                                  args.invalid_month, not args.no_jobtracks):
+    for path in generate_registry(
+        args.out_dir,
+        args.months,
+        args.rows,
+        args.seed,
+        set(args.gzip),
+        args.bad_rows,
+        args.invalid_month,
+        not args.no_jobtracks,
+    ):
         print(path)
     return 0
 

@@ -89,8 +89,10 @@ class Scale:
         return next(kod for kod, etikett, _ in self.options if etikett == label)
 
     def rows(self) -> list[list[str]]:
-        return [[self.id, str(kod), etikett, "J" if real else "N", str(i)]
-                for i, (kod, etikett, real) in enumerate(self.options, 1)]
+        return [
+            [self.id, str(kod), etikett, "J" if real else "N", str(i)]
+            for i, (kod, etikett, real) in enumerate(self.options, 1)
+        ]
 
 
 def _scale(scale_id: str, labels: list[str], non_substantive: tuple[str, ...] = ()) -> Scale:
@@ -123,8 +125,10 @@ class Question:
         """Its rows in ``fragor.csv`` (one per grid row for a matris)."""
         skala = self.scale.id if self.scale else ""
         if self.typ == "matris":
-            return [[self.id, delfraga, label, self.typ, skala, self.villkor, self.jamforbar_med]
-                    for delfraga, label in self.rows]
+            return [
+                [self.id, delfraga, label, self.typ, skala, self.villkor, self.jamforbar_med]
+                for delfraga, label in self.rows
+            ]
         return [[self.id, "", self.text, self.typ, skala, self.villkor, self.jamforbar_med]]
 
 
@@ -141,8 +145,15 @@ class Respondent:
     utskick: str = "ok"
 
     def row(self) -> list[str]:
-        return [self.id, self.kommunkod, self.lanskod, self.organisation, self.aktorstyp, self.overenskommelse_id,
-                self.utskick]
+        return [
+            self.id,
+            self.kommunkod,
+            self.lanskod,
+            self.organisation,
+            self.aktorstyp,
+            self.overenskommelse_id,
+            self.utskick,
+        ]
 
 
 @dataclass
@@ -178,11 +189,15 @@ class Wave:
 
     def tables(self) -> dict[str, tuple[list[str], list[list[str]]]]:
         answer_columns = self.answer_columns()
-        svar_rows = [[rid, row["status"], row["besvarad"], *(row.get(c, "") for c in answer_columns)]
-                     for rid, row in self.svar.items()]
+        svar_rows = [
+            [rid, row["status"], row["besvarad"], *(row.get(c, "") for c in answer_columns)]
+            for rid, row in self.svar.items()
+        ]
         tables = {
-            ENKAT: (COLUMNS[ENKAT], [[self.enkat_id, self.omgang, self.namn, self.oppnad.isoformat(),
-                                      self.stangd.isoformat(), self.enhet]]),
+            ENKAT: (
+                COLUMNS[ENKAT],
+                [[self.enkat_id, self.omgang, self.namn, self.oppnad.isoformat(), self.stangd.isoformat(), self.enhet]],
+            ),
             FRAGOR: (COLUMNS[FRAGOR], [row for q in self.questions for row in q.codebook()]),
             SKALOR: (COLUMNS[SKALOR], [row for s in self.scales() for row in s.rows()]),
             URVAL: (COLUMNS[URVAL], [r.row() for r in self.urval]),
@@ -269,8 +284,11 @@ def _finish(rng: random.Random, wave: Wave, answers: dict[str, dict[str, str]], 
             for column in q.columns():
                 answers[rid].pop(column, None)
     for rid, row in answers.items():
-        wave.svar[rid] = {"status": "delvis" if rid in partial else "komplett",
-                          "besvarad": _timestamp(rng, wave.oppnad, wave.stangd), **row}
+        wave.svar[rid] = {
+            "status": "delvis" if rid in partial else "komplett",
+            "besvarad": _timestamp(rng, wave.oppnad, wave.stangd),
+            **row,
+        }
 
 
 @dataclass(frozen=True)
@@ -298,75 +316,128 @@ def _free_text(rng: random.Random, snippets: list[Snippet], fillers: list[str]) 
 
 # ---------------------------------------------------------------- kommunenkat
 JNV = _scale("JNV", ["Ja", "Nej", "Vet inte"], ("Vet inte",))
-FORUM = _scale("FORUM", ["Lokal styrgrupp", "Operativ arbetsgrupp", "Gemensam årlig konferens",
-                         "Gemensamma arbetsplatsträffar", "Annat forum"])
-KVAL = _scale("KVAL", ["Mycket bra", "Ganska bra", "Varken bra eller dåligt", "Ganska dåligt", "Mycket dåligt",
-                       "Vet ej/ingen åsikt"], ("Vet ej/ingen åsikt",))
+FORUM = _scale(
+    "FORUM",
+    [
+        "Lokal styrgrupp",
+        "Operativ arbetsgrupp",
+        "Gemensam årlig konferens",
+        "Gemensamma arbetsplatsträffar",
+        "Annat forum",
+    ],
+)
+KVAL = _scale(
+    "KVAL",
+    ["Mycket bra", "Ganska bra", "Varken bra eller dåligt", "Ganska dåligt", "Mycket dåligt", "Vet ej/ingen åsikt"],
+    ("Vet ej/ingen åsikt",),
+)
 FORANDR = _scale("FORANDR", ["Bättre", "Oförändrad", "Sämre", "Kan inte bedöma"], ("Kan inte bedöma",))
 
 KOMMUNENKAT_QUESTIONS = [
     Question("Q1", "enval", "Har er kommun en skriftlig överenskommelse om samverkan med Arbetsförmedlingen?", JNV),
-    Question("Q2", "enval", "Om ja: följs överenskommelsen upp gemensamt minst två gånger per år?", JNV,
-             villkor="Q1=1"),
+    Question(
+        "Q2", "enval", "Om ja: följs överenskommelsen upp gemensamt minst två gånger per år?", JNV, villkor="Q1=1"
+    ),
     Question("Q3", "flerval", "Vilka forum för samverkan finns? (flera svar möjliga)", FORUM),
-    Question("Q4", "matris", "Hur fungerar samverkan med Arbetsförmedlingen?", KVAL, rows=(
-        ("r1", "Samverkan på strategisk nivå (ledning)"), ("r2", "Samverkan på operativ nivå (handläggare)"),
-        ("r3", "Samverkan kring unga som varken arbetar eller studerar"), ("r4", "Samverkan kring nyanlända"),
-        ("r5", "Samverkan kring kontakter med arbetsgivare"))),
+    Question(
+        "Q4",
+        "matris",
+        "Hur fungerar samverkan med Arbetsförmedlingen?",
+        KVAL,
+        rows=(
+            ("r1", "Samverkan på strategisk nivå (ledning)"),
+            ("r2", "Samverkan på operativ nivå (handläggare)"),
+            ("r3", "Samverkan kring unga som varken arbetar eller studerar"),
+            ("r4", "Samverkan kring nyanlända"),
+            ("r5", "Samverkan kring kontakter med arbetsgivare"),
+        ),
+    ),
     Question("Q5", "enval", "Har samverkan blivit bättre eller sämre det senaste året?", FORANDR),
     Question("Q6", "fritext", "Vad fungerar bra i dagens samverkan med Arbetsförmedlingen?"),
     Question("Q7", "fritext", "Vad behöver utvecklas i samverkan?"),
-    Question("Q8", "tal", "Ungefär hur många årsarbetskrafter arbetar med arbetsmarknadsinsatser i kommunen? "
-             "(decimaltal går bra)"),
+    Question(
+        "Q8",
+        "tal",
+        "Ungefär hur många årsarbetskrafter arbetar med arbetsmarknadsinsatser i kommunen? (decimaltal går bra)",
+    ),
 ]
 WORKS_WELL = [
-    Snippet('Vi når vår kontaktperson, "oftast" samma dag',
-            (("Tillgänglighet", "Kända kontaktvägar"), ("Tillgänglighet", "Snabba svar"))),
+    Snippet(
+        'Vi når vår kontaktperson, "oftast" samma dag',
+        (("Tillgänglighet", "Kända kontaktvägar"), ("Tillgänglighet", "Snabba svar")),
+    ),
     Snippet("Tydliga rutiner för våra möten", (("Upparbetade rutiner", "Rutiner för möten"),)),
-    Snippet("Bra dialog med enhetschefen; snabba svar",
-            (("Kommunikation", "God dialog"), ("Tillgänglighet", "Snabba svar"))),
+    Snippet(
+        "Bra dialog med enhetschefen; snabba svar", (("Kommunikation", "God dialog"), ("Tillgänglighet", "Snabba svar"))
+    ),
     Snippet("Gemensam målgruppsanalys\ngjord i höstas", (("Samsyn", "Samsyn i uppdrag/målgrupp"),)),
-    Snippet("Samlokaliseringen i stadshuset gör det lätt att ses",
-            (("Tillgänglighet", "Lättillgänglig"), ("Upparbetade rutiner", "Samlokalisering"))),
-    Snippet("Regelbundna styrgruppsmöten där båda parter deltar",
-            (("Upparbetade rutiner", "Rutiner för möten"), ("Förankring", "Ledningens engagemang"))),
+    Snippet(
+        "Samlokaliseringen i stadshuset gör det lätt att ses",
+        (("Tillgänglighet", "Lättillgänglig"), ("Upparbetade rutiner", "Samlokalisering")),
+    ),
+    Snippet(
+        "Regelbundna styrgruppsmöten där båda parter deltar",
+        (("Upparbetade rutiner", "Rutiner för möten"), ("Förankring", "Ledningens engagemang")),
+    ),
     Snippet("Stort engagemang från ledningen på båda håll", (("Förankring", "Ledningens engagemang"),)),
-    Snippet("Vi delar bilden av vilka som behöver stöd – främst unga och nyanlända",
-            (("Samsyn", "Samsyn i uppdrag/målgrupp"),)),
-    Snippet("Handläggarna känner varandra; korta beslutsvägar",
-            (("Kommunikation", "Personkännedom"), ("Tillgänglighet", "Korta beslutsvägar"))),
+    Snippet(
+        "Vi delar bilden av vilka som behöver stöd – främst unga och nyanlända",
+        (("Samsyn", "Samsyn i uppdrag/målgrupp"),),
+    ),
+    Snippet(
+        "Handläggarna känner varandra; korta beslutsvägar",
+        (("Kommunikation", "Personkännedom"), ("Tillgänglighet", "Korta beslutsvägar")),
+    ),
     Snippet("Öppen och ärlig kommunikation, även när det är svårt", (("Kommunikation", "God dialog"),)),
 ]
 TO_DEVELOP = [
-    Snippet("Arbetsförmedlingen har ingen fysisk närvaro i kommunen längre",
-            (("Tillgänglighet", "Fysisk närvaro saknas"),)),
-    Snippet("Svårt att nå handläggare; kontaktpersonen byts ofta",
-            (("Tillgänglighet", "Svårt att nå"), ("Kontinuitet", "Personalomsättning"))),
-    Snippet("Vi behöver kunna dela uppgifter om deltagare (sekretessen sätter gränser)",
-            (("Informationsdelning", "Juridiska hinder"),)),
+    Snippet(
+        "Arbetsförmedlingen har ingen fysisk närvaro i kommunen längre", (("Tillgänglighet", "Fysisk närvaro saknas"),)
+    ),
+    Snippet(
+        "Svårt att nå handläggare; kontaktpersonen byts ofta",
+        (("Tillgänglighet", "Svårt att nå"), ("Kontinuitet", "Personalomsättning")),
+    ),
+    Snippet(
+        "Vi behöver kunna dela uppgifter om deltagare (sekretessen sätter gränser)",
+        (("Informationsdelning", "Juridiska hinder"),),
+    ),
     Snippet('Otydligt vem som ansvarar för "rustande insatser"', (("Ansvarsfördelning", "Otydlig rollfördelning"),)),
     Snippet("Uppföljningen blir av för sällan;\nvi hinner inte", (("Uppföljning", "Bristande uppföljning"),)),
     Snippet("Fler gemensamma insatser för långtidsarbetslösa", (("Insatser", "Fler gemensamma insatser"),)),
-    Snippet("Leverantörerna av kompletterande aktörer är svåra att samverka med",
-            (("Ansvarsfördelning", "Kompletterande aktörer"),)),
-    Snippet("Kortare handläggningstider och snabbare återkoppling",
-            (("Tillgänglighet", "Långa svarstider"), ("Kommunikation", "Återkoppling"))),
+    Snippet(
+        "Leverantörerna av kompletterande aktörer är svåra att samverka med",
+        (("Ansvarsfördelning", "Kompletterande aktörer"),),
+    ),
+    Snippet(
+        "Kortare handläggningstider och snabbare återkoppling",
+        (("Tillgänglighet", "Långa svarstider"), ("Kommunikation", "Återkoppling")),
+    ),
 ]
 FILLERS = ["Inget att tillägga", "Se svaret ovan.", "Vet ej – ny i rollen", "-"]
 
 
 def _kommunenkat(rng: random.Random, municipalities: list[Municipality]) -> Wave:
-    wave = Wave("kommunenkat", "2025", "Kommunernas syn på samverkan med Arbetsförmedlingen 2025",
-                date(2025, 1, 13), date(2025, 2, 7), "kommun", date(2025, 2, 7) + timedelta(days=rng.randint(3, 6)),
-                UTF8_BOM, KOMMUNENKAT_QUESTIONS)
+    wave = Wave(
+        "kommunenkat",
+        "2025",
+        "Kommunernas syn på samverkan med Arbetsförmedlingen 2025",
+        date(2025, 1, 13),
+        date(2025, 2, 7),
+        "kommun",
+        date(2025, 2, 7) + timedelta(days=rng.randint(3, 6)),
+        UTF8_BOM,
+        KOMMUNENKAT_QUESTIONS,
+    )
     q = {question.id: question for question in wave.questions}
     answers: dict[str, dict[str, str]] = {}
     partial: set[str] = set()
     for i, m in enumerate(municipalities):
         rid = f"R{1001 + i}"
         bounced = rng.random() < 0.03
-        wave.urval.append(Respondent(rid, m.code, m.county, m.name, "kommun",
-                                     utskick="felaktig_kontakt" if bounced else "ok"))
+        wave.urval.append(
+            Respondent(rid, m.code, m.county, m.name, "kommun", utskick="felaktig_kontakt" if bounced else "ok")
+        )
         if bounced or rng.random() >= 0.75:
             continue
         if rng.random() < 0.05:
@@ -377,8 +448,9 @@ def _kommunenkat(rng: random.Random, municipalities: list[Municipality]) -> Wave
             row["Q2"] = str(_grade(rng, JNV, mu + 0.6, 0.05))
         if rng.random() > 0.03:
             row.update(_flerval(rng, q["Q3"], [0.7, 0.55, 0.3, 0.25, 0.08]))
-        for column, offset, p_ns in zip(q["Q4"].columns(), [0.2, 0.0, -0.1, -0.2, -0.4],
-                                        [0.03, 0.04, 0.08, 0.15, 0.12], strict=True):
+        for column, offset, p_ns in zip(
+            q["Q4"].columns(), [0.2, 0.0, -0.1, -0.2, -0.4], [0.03, 0.04, 0.08, 0.15, 0.12], strict=True
+        ):
             if rng.random() > 0.02:
                 row[column] = str(_grade(rng, KVAL, mu + offset, p_ns))
         if rng.random() > 0.04:
@@ -422,12 +494,32 @@ def _ensure_theme_twice(wave: Wave) -> None:
 
 
 # ---------------------------------------------------------------- dua_samverkan
-INST = _scale("INST", ["Instämmer helt", "Instämmer till stor del", "Instämmer till viss del", "Instämmer inte alls",
-                       "Vet ej/ingen åsikt"], ("Vet ej/ingen åsikt",))
-UTV = _scale("UTV", ["Mycket väl utvecklad", "Ganska väl utvecklad", "Mindre väl utvecklad", "Inte alls utvecklad",
-                     "Kan inte bedöma"], ("Kan inte bedöma",))
-FORMER = _scale("FORMER", ["Gemensam styrgrupp", "Gemensamma insatser eller projekt", "Samlokalisering",
-                           "Gemensam kartläggning av målgruppen", "Annan form"])
+INST = _scale(
+    "INST",
+    [
+        "Instämmer helt",
+        "Instämmer till stor del",
+        "Instämmer till viss del",
+        "Instämmer inte alls",
+        "Vet ej/ingen åsikt",
+    ],
+    ("Vet ej/ingen åsikt",),
+)
+UTV = _scale(
+    "UTV",
+    ["Mycket väl utvecklad", "Ganska väl utvecklad", "Mindre väl utvecklad", "Inte alls utvecklad", "Kan inte bedöma"],
+    ("Kan inte bedöma",),
+)
+FORMER = _scale(
+    "FORMER",
+    [
+        "Gemensam styrgrupp",
+        "Gemensamma insatser eller projekt",
+        "Samlokalisering",
+        "Gemensam kartläggning av målgruppen",
+        "Annan form",
+    ],
+)
 GROUPS = (("", "Unga 16–24 år"), ("1", "Nyanlända"))  # id prefix for the block (Q1 / Q11), label
 DUA_YEARS = (2021, 2022, 2023)
 DUA_COMMENTS = [
@@ -447,22 +539,33 @@ def _dua_questions(wave_index: int) -> list[Question]:
     questions: list[Question] = []
     for prefix, group in GROUPS:
         questions += [
-            Question(f"Q{prefix}1", "enval", f"{group}: Kommunen och Arbetsförmedlingen har en gemensam lägesbild "
-                     "av målgruppen.", INST),
-            Question(f"Q{prefix}2", "enval", f"{group}: Det finns gemensamma och uppföljningsbara mål för arbetet.",
-                     INST),
+            Question(
+                f"Q{prefix}1",
+                "enval",
+                f"{group}: Kommunen och Arbetsförmedlingen har en gemensam lägesbild av målgruppen.",
+                INST,
+            ),
+            Question(
+                f"Q{prefix}2", "enval", f"{group}: Det finns gemensamma och uppföljningsbara mål för arbetet.", INST
+            ),
             Question(f"Q{prefix}3", "enval", f"{group}: Hur väl utvecklad är samverkan kring målgruppen?", UTV),
-            Question(f"Q{prefix}4", "enval", f"{group}: Parternas insatser kompletterar varandra utan att "
-                     "överlappa.", INST),
+            Question(
+                f"Q{prefix}4", "enval", f"{group}: Parternas insatser kompletterar varandra utan att överlappa.", INST
+            ),
         ]
     if wave_index >= 2:
-        questions[2] = Question("Q6", "enval", f"{GROUPS[0][1]}: Hur väl fungerar samverkan kring målgruppen i dag, "
-                                "på både strategisk och operativ nivå?", UTV, jamforbar_med="Q3")
-    questions.append(Question("Q20", "flerval", "Vilka former av samverkan används i er kommun? "
-                              "(flera svar möjliga)", FORMER))
+        questions[2] = Question(
+            "Q6",
+            "enval",
+            f"{GROUPS[0][1]}: Hur väl fungerar samverkan kring målgruppen i dag, på både strategisk och operativ nivå?",
+            UTV,
+            jamforbar_med="Q3",
+        )
+    questions.append(
+        Question("Q20", "flerval", "Vilka former av samverkan används i er kommun? (flera svar möjliga)", FORMER)
+    )
     if wave_index >= 1:
-        questions.append(Question("Q22", "enval", "Har parterna gemensamt följt upp överenskommelsen under året?",
-                                  JNV))
+        questions.append(Question("Q22", "enval", "Har parterna gemensamt följt upp överenskommelsen under året?", JNV))
     questions.append(Question("Q21", "fritext", "Övriga synpunkter på samverkan kring unga och nyanlända"))
     return questions
 
@@ -475,9 +578,17 @@ def _dua_waves(rng: random.Random, municipalities: list[Municipality]) -> list[W
     waves = []
     for w, year in enumerate(DUA_YEARS):
         oppnad, stangd = date(year, 10, 4), date(year, 10, 29)
-        wave = Wave("dua_samverkan", str(year), f"Samverkan kring unga och nyanlända – uppföljning {year}", oppnad,
-                    stangd, "kommun", stangd + timedelta(days=rng.randint(3, 6)), UTF8 if w == 1 else UTF8_BOM,
-                    _dua_questions(w))
+        wave = Wave(
+            "dua_samverkan",
+            str(year),
+            f"Samverkan kring unga och nyanlända – uppföljning {year}",
+            oppnad,
+            stangd,
+            "kommun",
+            stangd + timedelta(days=rng.randint(3, 6)),
+            UTF8 if w == 1 else UTF8_BOM,
+            _dua_questions(w),
+        )
         forms = next(q for q in wave.questions if q.id == "Q20")
         answers: dict[str, dict[str, str]] = {}
         partial: set[str] = set()
@@ -485,8 +596,9 @@ def _dua_waves(rng: random.Random, municipalities: list[Municipality]) -> list[W
         for i, m in enumerate(municipalities):
             rid = f"D{year % 100}{i + 1:03d}"
             bounced = rng.random() < 0.025
-            wave.urval.append(Respondent(rid, m.code, m.county, m.name, "kommun",
-                                         utskick="felaktig_kontakt" if bounced else "ok"))
+            wave.urval.append(
+                Respondent(rid, m.code, m.county, m.name, "kommun", utskick="felaktig_kontakt" if bounced else "ok")
+            )
             if bounced or rng.random() >= response:
                 continue
             if rng.random() < 0.04:
@@ -513,22 +625,44 @@ def _dua_waves(rng: random.Random, municipalities: list[Municipality]) -> list[W
 # ---------------------------------------------------------------- parter
 PERSP = _scale("PERSP", ["Part i en lokal överenskommelse", "Part i en regional överenskommelse"])
 ROLL = _scale("ROLL", ["Ledning eller styrgrupp", "Samordnare", "Handläggare eller annan operativ roll", "Annan roll"])
-SAMV = _scale("SAMV", ["Mycket bra", "Ganska bra", "Mindre bra", "Dåligt", "Ingen åsikt", "Tillhör själv aktören",
-                       "Medverkar inte i samverkan"], ("Ingen åsikt", "Tillhör själv aktören",
-                                                       "Medverkar inte i samverkan"))
-INST4 = _scale("INST4", ["Instämmer helt", "Instämmer till viss del", "Instämmer inte", "Vet ej/ingen åsikt"],
-               ("Vet ej/ingen åsikt",))
+SAMV = _scale(
+    "SAMV",
+    [
+        "Mycket bra",
+        "Ganska bra",
+        "Mindre bra",
+        "Dåligt",
+        "Ingen åsikt",
+        "Tillhör själv aktören",
+        "Medverkar inte i samverkan",
+    ],
+    ("Ingen åsikt", "Tillhör själv aktören", "Medverkar inte i samverkan"),
+)
+INST4 = _scale(
+    "INST4",
+    ["Instämmer helt", "Instämmer till viss del", "Instämmer inte", "Vet ej/ingen åsikt"],
+    ("Vet ej/ingen åsikt",),
+)
 ACTOR_ROWS = (  # matris rows of Q3: (delfraga, label, organisationstyp)
-    ("r1", "Arbetsförmedlingen", "arbetsformedlingen"), ("r2", "Kommunen", "kommun"),
-    ("r3", "Regionen", "region_landsting"), ("r4", "Försäkringskassan", "forsakringskassan"),
-    ("r5", "Migrationsverket", "migrationsverket"), ("r6", "Näringslivet", "naringsliv"),
-    ("r7", "Ideella organisationer", "ideell"), ("r8", "Utbildningsanordnare", "utbildningsanordnare"),
+    ("r1", "Arbetsförmedlingen", "arbetsformedlingen"),
+    ("r2", "Kommunen", "kommun"),
+    ("r3", "Regionen", "region_landsting"),
+    ("r4", "Försäkringskassan", "forsakringskassan"),
+    ("r5", "Migrationsverket", "migrationsverket"),
+    ("r6", "Näringslivet", "naringsliv"),
+    ("r7", "Ideella organisationer", "ideell"),
+    ("r8", "Utbildningsanordnare", "utbildningsanordnare"),
 )
 PARTER_QUESTIONS = [
     Question("Q1", "enval", "Utifrån vilket perspektiv besvarar du enkäten?", PERSP),
     Question("Q2", "enval", "Vilken är din roll i samverkan?", ROLL),
-    Question("Q3", "matris", "Hur fungerar samverkan med följande aktörer?", SAMV,
-             rows=tuple((delfraga, label) for delfraga, label, _ in ACTOR_ROWS)),
+    Question(
+        "Q3",
+        "matris",
+        "Hur fungerar samverkan med följande aktörer?",
+        SAMV,
+        rows=tuple((delfraga, label) for delfraga, label, _ in ACTOR_ROWS),
+    ),
     Question("Q4", "enval", "Samverkan bygger främst på goda personrelationer.", INST4),
     Question("Q5", "enval", "Överenskommelsen har gjort samverkan mer strukturerad.", INST4),
     Question("Q6", "tal", "Hur många samverkansmöten har du deltagit i de senaste tolv månaderna?"),
@@ -580,8 +714,11 @@ def read_party_frame(register_dir: Path, municipalities: list[Municipality]) -> 
     ``flerkommunal`` agreement the covered municipality its name starts with); empty for regional
     agreements, whose ``lanskod`` is the agreement's. A party listed once per role counts once.
     """
-    snapshots = sorted((date.fromisoformat(match.group(1)), source) for source in Path(register_dir).iterdir()
-                       if (match := REGISTER_SNAPSHOT.fullmatch(source.name)))
+    snapshots = sorted(
+        (date.fromisoformat(match.group(1)), source)
+        for source in Path(register_dir).iterdir()
+        if (match := REGISTER_SNAPSHOT.fullmatch(source.name))
+    )
     if not snapshots:
         raise FileNotFoundError(f"no register deliveries (overenskommelser_YYYY-MM-DD) in {register_dir}")
     snapshot, source = snapshots[-1]
@@ -592,8 +729,11 @@ def read_party_frame(register_dir: Path, municipalities: list[Municipality]) -> 
         code = row["kommunkod"].strip().zfill(4)
         if code in by_code:
             covered.setdefault(row["overenskommelse_id"].strip(), []).append(code)
-    agreements = {row["overenskommelse_id"].strip(): row for row in tables.get(AGREEMENTS, [])
-                  if row["niva"].strip() in ("regional", *LOCAL_LEVELS) and row["status"].strip() in SIGNED}
+    agreements = {
+        row["overenskommelse_id"].strip(): row
+        for row in tables.get(AGREEMENTS, [])
+        if row["niva"].strip() in ("regional", *LOCAL_LEVELS) and row["status"].strip() in SIGNED
+    }
     parties: dict[tuple[str, str, str], Party] = {}
     for row in tables.get(PARTIES, []):
         agreement_id = row["overenskommelse_id"].strip()
@@ -609,8 +749,9 @@ def read_party_frame(register_dir: Path, municipalities: list[Municipality]) -> 
             if niva == "flerkommunal" and typ == "kommun":
                 kommunkod = next((c for c in codes if _names(organisation, by_code[c])), kommunkod)
             lanskod = by_code[kommunkod].county
-        parties.setdefault((agreement_id, organisation, typ),
-                           Party(organisation, typ, agreement_id, niva, kommunkod, lanskod))
+        parties.setdefault(
+            (agreement_id, organisation, typ), Party(organisation, typ, agreement_id, niva, kommunkod, lanskod)
+        )
     return snapshot, list(parties.values())
 
 
@@ -625,17 +766,27 @@ def _made_up_frame(rng: random.Random, municipalities: list[Municipality]) -> li
     for n, m in enumerate(sorted(rng.sample(municipalities, 12), key=lambda m: m.code), 1):
         agreement_id = f"ÖK-2023-{n * 3:04d}"
         members = [("Arbetsförmedlingen", "arbetsformedlingen"), (m.name, "kommun")]
-        extras = [("Regionen", "region_landsting", 0.3), ("Försäkringskassan", "forsakringskassan", 0.3),
-                  ("Migrationsverket", "migrationsverket", 0.2), (f"Röda Korset, {m.short}", "ideell", 0.2)]
+        extras = [
+            ("Regionen", "region_landsting", 0.3),
+            ("Försäkringskassan", "forsakringskassan", 0.3),
+            ("Migrationsverket", "migrationsverket", 0.2),
+            (f"Röda Korset, {m.short}", "ideell", 0.2),
+        ]
         members += [(organisation, typ) for organisation, typ, p in extras if rng.random() < p]
         parties += [Party(org, typ, agreement_id, "lokal", m.code, m.county) for org, typ in members]
     counties = load_counties()
     for county in sorted({m.county for m in rng.sample(municipalities, 2)}):
         agreement_id = f"RÖK-2023-{county}"
         name, short = counties[county]
-        parties += [Party(org, typ, agreement_id, "regional", "", county) for org, typ in (
-            ("Arbetsförmedlingen", "arbetsformedlingen"), (f"Region {short}", "region_landsting"),
-            (f"Kommunförbundet {short}", "kommunforbund"), (f"Länsstyrelsen i {name}", "lansstyrelse"))]
+        parties += [
+            Party(org, typ, agreement_id, "regional", "", county)
+            for org, typ in (
+                ("Arbetsförmedlingen", "arbetsformedlingen"),
+                (f"Region {short}", "region_landsting"),
+                (f"Kommunförbundet {short}", "kommunforbund"),
+                (f"Länsstyrelsen i {name}", "lansstyrelse"),
+            )
+        ]
     return parties
 
 
@@ -648,8 +799,17 @@ def _parter(rng: random.Random, municipalities: list[Municipality], register_dir
         raise ValueError(f"no signed regional or local agreements with parties in {register_dir}")
     oppnad = snapshot + timedelta(days=14 + (7 - snapshot.weekday()) % 7)  # a Monday two or three weeks later
     stangd = oppnad + timedelta(days=25)
-    wave = Wave("parter", str(oppnad.year), "Enkät till parterna i regionala och lokala överenskommelser", oppnad,
-                stangd, "person", stangd + timedelta(days=rng.randint(3, 6)), CP1252, PARTER_QUESTIONS)
+    wave = Wave(
+        "parter",
+        str(oppnad.year),
+        "Enkät till parterna i regionala och lokala överenskommelser",
+        oppnad,
+        stangd,
+        "person",
+        stangd + timedelta(days=rng.randint(3, 6)),
+        CP1252,
+        PARTER_QUESTIONS,
+    )
     types_in: dict[str, set[str]] = {}
     for party in parties:
         types_in.setdefault(party.overenskommelse_id, set()).add(party.aktorstyp)
@@ -659,8 +819,17 @@ def _parter(rng: random.Random, municipalities: list[Municipality], register_dir
         for _ in range(rng.choices([1, 2, 3], [50, 30, 20])[0]):
             rid = f"P{len(wave.urval) + 1:05d}"
             bounced = rng.random() < 0.07
-            wave.urval.append(Respondent(rid, party.kommunkod, party.lanskod, party.organisation, party.aktorstyp,
-                                         party.overenskommelse_id, "felaktig_kontakt" if bounced else "ok"))
+            wave.urval.append(
+                Respondent(
+                    rid,
+                    party.kommunkod,
+                    party.lanskod,
+                    party.organisation,
+                    party.aktorstyp,
+                    party.overenskommelse_id,
+                    "felaktig_kontakt" if bounced else "ok",
+                )
+            )
             if bounced or rng.random() >= 0.62:
                 continue
             if rng.random() < 0.06:
@@ -675,20 +844,30 @@ def _party_answers(rng: random.Random, party: Party, types_in_agreement: set[str
     regional = party.niva == "regional"
     if rng.random() < 0.04:  # a few answer from the other perspective
         regional = not regional
-    row = {"Q1": str(2 if regional else 1),  # PERSP: 1 lokal, 2 regional
-           "Q2": str(rng.choices(ROLL.codes, [30, 25, 35, 10])[0])}
+    row = {
+        "Q1": str(2 if regional else 1),  # PERSP: 1 lokal, 2 regional
+        "Q2": str(rng.choices(ROLL.codes, [30, 25, 35, 10])[0]),
+    }
     for delfraga, _, typ in ACTOR_ROWS:
         if rng.random() < 0.03:
             continue
         if typ == party.aktorstyp:  # one's own organisation
             code = SAMV.code("Tillhör själv aktören") if rng.random() < 0.92 else _grade(rng, SAMV, mu + 0.8)
         elif typ in types_in_agreement:
-            code = (SAMV.code("Medverkar inte i samverkan") if rng.random() < 0.03
-                    else _grade(rng, SAMV, mu + (0.3 if typ == "arbetsformedlingen" else 0.0), 0.07))
+            code = (
+                SAMV.code("Medverkar inte i samverkan")
+                if rng.random() < 0.03
+                else _grade(rng, SAMV, mu + (0.3 if typ == "arbetsformedlingen" else 0.0), 0.07)
+            )
         else:
             r = rng.random()
-            code = (SAMV.code("Medverkar inte i samverkan") if r < 0.62
-                    else SAMV.code("Ingen åsikt") if r < 0.8 else _grade(rng, SAMV, mu - 0.3))
+            code = (
+                SAMV.code("Medverkar inte i samverkan")
+                if r < 0.62
+                else SAMV.code("Ingen åsikt")
+                if r < 0.8
+                else _grade(rng, SAMV, mu - 0.3)
+            )
         row[f"Q3_{delfraga}"] = str(code)
     if rng.random() > 0.03:
         row["Q4"] = str(_grade(rng, INST4, 0.5, 0.05))
@@ -713,18 +892,42 @@ def generate_surveys(out_dir: Path, register_dir: Path | None = None, seed: int 
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     municipalities = load_municipalities()
-    waves = [_kommunenkat(rng, municipalities), *_dua_waves(rng, municipalities),
-             _parter(rng, municipalities, register_dir)]
+    waves = [
+        _kommunenkat(rng, municipalities),
+        *_dua_waves(rng, municipalities),
+        _parter(rng, municipalities, register_dir),
+    ]
     return [write_wave(out_dir, wave) for wave in waves]
 
 
-ASPECTS = ["tillgängligheten", "bemötandet", "informationen", "planeringen", "uppföljningen", "samordningen",
-           "kompetensen", "ledningens stöd", "lokalerna", "de digitala verktygen", "kontinuiteten",
-           "arbetsgivarkontakterna"]
-STEMS = ["Hur nöjd är du med {a}?", "Hur bedömer du {a} i samverkan?", "Hur har {a} fungerat det senaste året?",
-         "Hur väl fungerar {a} för målgruppen?"]
-LARGE_TEXTS = ["Bra samarbete", 'Behöver "mer tid" för gemensam planering', "Svårt att nå rätt person; många byten",
-               "Fungerar väl.\nMen uppföljningen kan bli bättre", "Inga synpunkter", "Lokalerna är för små – åtgärda"]
+ASPECTS = [
+    "tillgängligheten",
+    "bemötandet",
+    "informationen",
+    "planeringen",
+    "uppföljningen",
+    "samordningen",
+    "kompetensen",
+    "ledningens stöd",
+    "lokalerna",
+    "de digitala verktygen",
+    "kontinuiteten",
+    "arbetsgivarkontakterna",
+]
+STEMS = [
+    "Hur nöjd är du med {a}?",
+    "Hur bedömer du {a} i samverkan?",
+    "Hur har {a} fungerat det senaste året?",
+    "Hur väl fungerar {a} för målgruppen?",
+]
+LARGE_TEXTS = [
+    "Bra samarbete",
+    'Behöver "mer tid" för gemensam planering',
+    "Svårt att nå rätt person; många byten",
+    "Fungerar väl.\nMen uppföljningen kan bli bättre",
+    "Inga synpunkter",
+    "Lokalerna är för små – åtgärda",
+]
 
 
 def _large_questions(rng: random.Random, n_questions: int) -> list[Question]:
@@ -734,8 +937,9 @@ def _large_questions(rng: random.Random, n_questions: int) -> list[Question]:
         plenty = max(TYPES, key=types.count)
         if types.count(plenty) > 1:
             types[len(types) - 1 - types[::-1].index(plenty)] = typ
-    options = [_scale(f"FLER{k}", [f"Alternativ {chr(64 + j)}" for j in range(1, k + 1)] + ["Annat"])
-               for k in (3, 4, 5)]
+    options = [
+        _scale(f"FLER{k}", [f"Alternativ {chr(64 + j)}" for j in range(1, k + 1)] + ["Annat"]) for k in (3, 4, 5)
+    ]
     questions: list[Question] = []
     yes_no: list[str] = []
     for i, typ in enumerate(types, 1):
@@ -750,11 +954,19 @@ def _large_questions(rng: random.Random, n_questions: int) -> list[Question]:
             questions.append(Question(f"Q{i}", typ, text, scale, villkor=villkor))
         elif typ == "matris":
             labels = rng.sample(ASPECTS, rng.randint(4, 8))
-            questions.append(Question(f"Q{i}", typ, text, rng.choice([KVAL, INST]),
-                                      rows=tuple((f"r{k}", label.capitalize()) for k, label in enumerate(labels, 1))))
+            questions.append(
+                Question(
+                    f"Q{i}",
+                    typ,
+                    text,
+                    rng.choice([KVAL, INST]),
+                    rows=tuple((f"r{k}", label.capitalize()) for k, label in enumerate(labels, 1)),
+                )
+            )
         elif typ == "flerval":
-            questions.append(Question(f"Q{i}", typ, "Vilka av följande används? (flera svar möjliga)",
-                                      rng.choice(options)))
+            questions.append(
+                Question(f"Q{i}", typ, "Vilka av följande används? (flera svar möjliga)", rng.choice(options))
+            )
         elif typ == "fritext":
             questions.append(Question(f"Q{i}", typ, f"Kommentera gärna {rng.choice(ASPECTS)}."))
         else:
@@ -770,10 +982,23 @@ def generate_large_survey(out_dir: Path, n_respondents: int = 5000, n_questions:
     rng = random.Random(seed)
     municipalities = load_municipalities()
     questions = _large_questions(rng, n_questions)
-    wave = Wave("storenkat", "2025", "Stor enkät om samverkan (prestandatest)", date(2025, 9, 1),
-                date(2025, 9, 30), "person", date(2025, 10, 3), UTF8_BOM, questions)
-    organisations = [("kommun", "{m.name}"), ("arbetsformedlingen", "Arbetsförmedlingen {m.short}"),
-                     ("region_landsting", "Regionen"), ("ideell", "Röda Korset, {m.short}")]
+    wave = Wave(
+        "storenkat",
+        "2025",
+        "Stor enkät om samverkan (prestandatest)",
+        date(2025, 9, 1),
+        date(2025, 9, 30),
+        "person",
+        date(2025, 10, 3),
+        UTF8_BOM,
+        questions,
+    )
+    organisations = [
+        ("kommun", "{m.name}"),
+        ("arbetsformedlingen", "Arbetsförmedlingen {m.short}"),
+        ("region_landsting", "Regionen"),
+        ("ideell", "Röda Korset, {m.short}"),
+    ]
     answered = 0
     while answered < n_respondents:
         m = municipalities[rng.randrange(len(municipalities))]
@@ -800,26 +1025,31 @@ def generate_large_survey(out_dir: Path, n_respondents: int = 5000, n_questions:
                         row[column] = str(_grade(rng, q.scale, mu, 0.06))
             elif q.typ == "flerval":
                 if rng.random() > 0.03:
-                    row.update(_flerval(rng, q, [0.5, 0.35, 0.25, 0.2, 0.15, 0.1][:len(q.columns())]))
+                    row.update(_flerval(rng, q, [0.5, 0.35, 0.25, 0.2, 0.15, 0.1][: len(q.columns())]))
             elif q.typ == "fritext":
                 if rng.random() < 0.2:
                     row[q.id] = rng.choice(LARGE_TEXTS)
             elif rng.random() < 0.8:
                 row[q.id] = _number(round(rng.lognormvariate(2.0, 0.8), 1))
-        wave.svar[rid] = {"status": "delvis" if stop < n_questions else "komplett",
-                          "besvarad": _timestamp(rng, wave.oppnad, wave.stangd), **row}
+        wave.svar[rid] = {
+            "status": "delvis" if stop < n_questions else "komplett",
+            "besvarad": _timestamp(rng, wave.oppnad, wave.stangd),
+            **row,
+        }
     return write_wave(Path(out_dir), wave)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.synthetic.survey",
-        description="Write synthetic survey exports (kommunenkat, dua_samverkan 2021-2023, parter).")
+        description="Write synthetic survey exports (kommunenkat, dua_samverkan 2021-2023, parter).",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the deliveries into")
     parser.add_argument("--register", type=Path, help="folder with register deliveries (frame of the party survey)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--large", type=int, metavar="N",
-                        help="instead: write one large delivery with N respondents (for benchmarks)")
+    parser.add_argument(
+        "--large", type=int, metavar="N", help="instead: write one large delivery with N respondents (for benchmarks)"
+    )
     parser.add_argument("--questions", type=int, default=100, help="questions in the large delivery")
     args = parser.parse_args(argv)
     if args.large:

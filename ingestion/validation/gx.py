@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 def load_suite_json(relative: str) -> dict[str, Any]:
     return json.loads((config.EXPECTATIONS_DIR / relative).read_text(encoding="utf-8"))
 
@@ -89,12 +88,19 @@ def _problems_from_result(file_name: str, item) -> list[Problem]:
         for row in rows:
             if columns:
                 value = " / ".join(str(_clean(row.get(c))) for c in columns)
-                found.append(Problem(file_name, int(row[ROW_COLUMN]), ", ".join(columns),
-                                     f"värdet {quote(value)} bryter mot regeln: {rule}"))
+                found.append(
+                    Problem(
+                        file_name,
+                        int(row[ROW_COLUMN]),
+                        ", ".join(columns),
+                        f"värdet {quote(value)} bryter mot regeln: {rule}",
+                    )
+                )
             else:
                 value = _clean(row.get(column))
-                found.append(Problem(file_name, int(row[ROW_COLUMN]), column,
-                                     f"värdet {quote(value)} bryter mot regeln: {rule}"))
+                found.append(
+                    Problem(file_name, int(row[ROW_COLUMN]), column, f"värdet {quote(value)} bryter mot regeln: {rule}")
+                )
         return found
     observed = (item.result or {}).get("observed_value")
     return [Problem(file_name, None, column, f"{rule} (hittade: {observed})")]
@@ -133,5 +139,5 @@ def _sqlalchemy_url(url: str) -> str:
     """GX goes through SQLAlchemy: use the psycopg 3 driver."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -32,10 +32,14 @@ def test_source_dags_then_warehouse_dag(db_url, landing, quarantine, airflow_env
 
     runner.run_dag("warehouse", None, reports)
     with psycopg.connect(db_url) as conn:
-        rows = conn.execute("select snapshot_date::text, niva, n_agreements from marts.mart_agreement_summary"
-                            " where niva = 'alla' order by 1").fetchall()
-        owed = conn.execute("select received from marts.mart_followup_completeness"
-                            " where period = '2024H1' and overenskommelse_id = 'ÖK-2022-0160'").fetchall()
+        rows = conn.execute(
+            "select snapshot_date::text, niva, n_agreements from marts.mart_agreement_summary"
+            " where niva = 'alla' order by 1"
+        ).fetchall()
+        owed = conn.execute(
+            "select received from marts.mart_followup_completeness"
+            " where period = '2024H1' and overenskommelse_id = 'ÖK-2022-0160'"
+        ).fetchall()
     assert [r[0] for r in rows] == ["2024-06-30", "2024-12-31"]
     assert owed == [(False,)]
 

@@ -26,8 +26,13 @@ print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
 
 def parse_dag_folder() -> dict:
     env = os.environ | {"AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(config.PROJECT_ROOT / "dags")],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(config.PROJECT_ROOT / "dags")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -52,8 +52,12 @@ def personnummer_in(text: str, known: set[str]) -> list[str]:
     hits = []
     for run in DIGIT_RUN.finditer(text):  # every spelling of a known number, even inside a longer run
         digits = run.group(0)
-        hits += [digits[i:i + n] for n in (10, 11, 12, 13) for i in range(len(digits) - n + 1)
-                 if digits[i:i + n] in known]
+        hits += [
+            digits[i : i + n]
+            for n in (10, 11, 12, 13)
+            for i in range(len(digits) - n + 1)
+            if digits[i : i + n] in known
+        ]
     for match in CANDIDATE.finditer(text):
         date, tail = match.groups()
         if luhn_ok(date[-6:] + tail) and 1 <= int(date[-4:-2]) <= 12 and 1 <= int(date[-2:]) <= 31:
@@ -67,7 +71,8 @@ def scan_database(url: str, known: set[str]) -> dict[str, list[str]]:
     with psycopg.connect(url) as conn:
         tables = conn.execute(
             """select table_schema, table_name from information_schema.tables
-               where table_schema not in ('pg_catalog', 'information_schema')""").fetchall()
+               where table_schema not in ('pg_catalog', 'information_schema')"""
+        ).fetchall()
         for schema, table in tables:
             for (text,) in conn.execute(f'select t::text from "{schema}"."{table}" t'):
                 found = personnummer_in(text, known)
@@ -132,8 +137,9 @@ def test_without_a_key_the_dag_refuses_and_says_why(db_url, quarantine, airflow_
         assert conn.execute("select count(*) from meta.load_audit").fetchone()[0] == 0
 
 
-def test_registry_dag_loads_the_samples_and_no_personnummer_is_anywhere(db_url, quarantine, airflow_env,
-                                                                        tmp_path, monkeypatch):
+def test_registry_dag_loads_the_samples_and_no_personnummer_is_anywhere(
+    db_url, quarantine, airflow_env, tmp_path, monkeypatch
+):
     monkeypatch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
     monkeypatch.setenv(pseudonym.KEY_ENV, "airflow-test-key-" + "x" * 32)
     landing = tmp_path / "landing"
@@ -142,7 +148,10 @@ def test_registry_dag_loads_the_samples_and_no_personnummer_is_anywhere(db_url, 
     runner.run_dag("registry", {"landing_dir": str(landing), "report_dir": str(reports)}, reports)
     summary = json.loads((reports / "registry.json").read_text())
     assert sorted(o["delivery"] for o in summary["loaded"]) == [
-        "jobbspar_202406.csv", "sokande_202406.txt", "sokande_202407.txt.gz"]
+        "jobbspar_202406.csv",
+        "sokande_202406.txt",
+        "sokande_202407.txt.gz",
+    ]
     assert [o["delivery"] for o in summary["rejected"]] == ["sokande_202406.txt"]
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select count(*) from meta.registry_rejects").fetchone()[0] == 3
@@ -154,8 +163,7 @@ def test_registry_dag_loads_the_samples_and_no_personnummer_is_anywhere(db_url, 
     # fails if a registry mart breaks its GX suite
     runner.run_dag("warehouse", {"select": REGISTRY_MODELS}, reports)
     # only registry extracts were delivered: the agreement marts are empty and their suites skipped
-    assert validate_marts(db_url)["skipped_no_deliveries"] == ["mart_agreement_summary",
-                                                              "mart_municipality_coverage"]
+    assert validate_marts(db_url)["skipped_no_deliveries"] == ["mart_agreement_summary", "mart_municipality_coverage"]
 
     known = sample_personnummer()
     assert scan_database(db_url, known) == {}

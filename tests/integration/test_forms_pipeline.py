@@ -36,8 +36,14 @@ def run_both(landing: Path) -> list[dict]:
 def test_samples_load_and_each_invalid_file_is_quarantined(db_url, forms_landing, quarantine):
     outcomes = {o["delivery"]: o for o in run_both(forms_landing)}
     loaded = sorted(name for name, o in outcomes.items() if o["status"] == "loaded")
-    assert loaded == sorted(["Uppföljning Nordost vår 2024 (2).xlsx", "Uppföljning Södertälje VT2024.xlsx",
-                             "stockholm_2024H1.xlsx", "uppfoljning_export_20240903T0800.csv"])
+    assert loaded == sorted(
+        [
+            "Uppföljning Nordost vår 2024 (2).xlsx",
+            "Uppföljning Södertälje VT2024.xlsx",
+            "stockholm_2024H1.xlsx",
+            "uppfoljning_export_20240903T0800.csv",
+        ]
+    )
     assert outcomes["uppfoljning_export_20240903T0800.csv"]["forms_loaded"] == 4
     rejected = sorted(name for name, o in outcomes.items() if o["status"] == "rejected")
     assert rejected == sorted(p.name for p in (FORMS / "invalid").iterdir() if p.name != "EXPECTED.md")
@@ -113,16 +119,24 @@ def built_forms(module_db, module_quarantine, tmp_path_factory) -> str:
 
 
 def test_export_correction_is_current_and_the_workbook_stays_in_history(built_forms):
-    versions = fetch(built_forms, "select form_id, source_format, is_current, version_number from marts.fct_followup_form"
-                                  " where overenskommelse_id = 'ÖK-2022-0141' and period = '2024H1' order by version_number")
+    versions = fetch(
+        built_forms,
+        "select form_id, source_format, is_current, version_number from marts.fct_followup_form"
+        " where overenskommelse_id = 'ÖK-2022-0141' and period = '2024H1' order by version_number",
+    )
     assert [(fmt, current, n) for _, fmt, current, n in versions] == [("xlsx", False, 1), ("csv", True, 2)]
     assert versions[1][0] == "F-11950"
 
 
 def test_completeness_2024h1_against_the_june_snapshot(built_forms):
-    rows = {r[0]: r[1:] for r in fetch(
-        built_forms, "select overenskommelse_id, expected, received, register_snapshot_date::text"
-                     " from marts.mart_followup_completeness where period = '2024H1'")}
+    rows = {
+        r[0]: r[1:]
+        for r in fetch(
+            built_forms,
+            "select overenskommelse_id, expected, received, register_snapshot_date::text"
+            " from marts.mart_followup_completeness where period = '2024H1'",
+        )
+    }
     assert rows["ÖK-2022-0160"] == (True, False, "2024-06-30")  # Sundbyberg owes a form that never came
     assert "ÖK-2023-0031" not in rows  # Malmö: yearly cadence in that snapshot
     assert "ÖK-2024-0002" not in rows  # Uppsala: a draft then
@@ -130,8 +144,11 @@ def test_completeness_2024h1_against_the_june_snapshot(built_forms):
 
 
 def test_free_text_with_names_never_reaches_marts(built_forms):
-    columns = fetch(built_forms, "select table_name, column_name from information_schema.columns"
-                                 " where table_schema = 'marts' and column_name in ('deltagande_parter', 'mal', 'kommentar')")
+    columns = fetch(
+        built_forms,
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and column_name in ('deltagande_parter', 'mal', 'kommentar')",
+    )
     assert columns == []
 
 
@@ -149,14 +166,30 @@ def test_a_corrected_workbook_replaces_the_current_version(built_forms, tmp_path
     assert [(o["status"], o["forms_loaded"]) for o in outcomes] == [("loaded", 1)]
     dbt_build(built_forms, select=FORMS_MODELS)
     # file names are free text (they can hold a person's name), so only raw knows them
-    form_ids = dict(fetch(built_forms, "select source_file, form_id from raw.followup_forms"
-                                       " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'"))
-    versions = fetch(built_forms, "select form_id, is_current, superseded_at is not null from marts.fct_followup_form"
-                                  " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1' order by version_number")
-    assert versions == [(form_ids["stockholm_2024H1.xlsx"], False, True),
-                        (form_ids["stockholm_2024H1 rättad.xlsx"], True, False)]
-    participants = fetch(built_forms, "select sum(participants) from marts.mart_followup_participants"
-                                      " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'")
-    original = fetch(built_forms, "select sum(n_participants) from marts.fct_followup_participants where form_id = %s",
-                     form_ids["stockholm_2024H1.xlsx"])
+    form_ids = dict(
+        fetch(
+            built_forms,
+            "select source_file, form_id from raw.followup_forms"
+            " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'",
+        )
+    )
+    versions = fetch(
+        built_forms,
+        "select form_id, is_current, superseded_at is not null from marts.fct_followup_form"
+        " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1' order by version_number",
+    )
+    assert versions == [
+        (form_ids["stockholm_2024H1.xlsx"], False, True),
+        (form_ids["stockholm_2024H1 rättad.xlsx"], True, False),
+    ]
+    participants = fetch(
+        built_forms,
+        "select sum(participants) from marts.mart_followup_participants"
+        " where overenskommelse_id = 'ÖK-2023-0007' and period = '2024H1'",
+    )
+    original = fetch(
+        built_forms,
+        "select sum(n_participants) from marts.fct_followup_participants where form_id = %s",
+        form_ids["stockholm_2024H1.xlsx"],
+    )
     assert participants[0][0] == original[0][0] + 1

@@ -26,7 +26,8 @@ def test_samples_load_and_the_bad_delivery_is_quarantined_whole(db_url, landing,
     with psycopg.connect(db_url) as conn:
         audit = conn.execute(
             "select delivery_name, snapshot_date::text, n_rows, status, run_id, row_counts"
-            " from meta.load_audit order by snapshot_date").fetchall()
+            " from meta.load_audit order by snapshot_date"
+        ).fetchall()
         assert [(a[0], a[1], a[3], a[4]) for a in audit] == [
             ("overenskommelser_2024-06-30", "2024-06-30", "loaded", "test-run"),
             ("overenskommelser_2024-12-31", "2024-12-31", "loaded", "test-run"),
@@ -37,9 +38,11 @@ def test_samples_load_and_the_bad_delivery_is_quarantined_whole(db_url, landing,
         for table in register.RAW_TABLES.values():
             assert conn.execute(f"select count(*) from {table} where _snapshot_date = '2025-01-31'").fetchone()[0] == 0
         # as delivered: the lost leading zero is still lost in raw, and line numbers are kept
-        row = conn.execute("select kommunkod, _source_row from raw.register_overenskommelse_kommuner"
-                           " where overenskommelse_id = 'ÖK-2022-0141' and tackning = 'hangavtal'"
-                           " and _snapshot_date = '2024-06-30'").fetchone()
+        row = conn.execute(
+            "select kommunkod, _source_row from raw.register_overenskommelse_kommuner"
+            " where overenskommelse_id = 'ÖK-2022-0141' and tackning = 'hangavtal'"
+            " and _snapshot_date = '2024-06-30'"
+        ).fetchone()
         assert row == ("140", 10)
 
     report = quarantine / SOURCE / "overenskommelser_2025-01-31.fel.txt"
@@ -84,8 +87,15 @@ def test_a_failure_mid_load_leaves_nothing_visible(db_url):
     tables["raw.does_not_exist"] = frame_rows(parsed.frames["overenskommelser.csv"], meta)  # the last COPY fails
     before = table_counts(db_url)
     with psycopg.connect(db_url) as conn, pytest.raises(psycopg.errors.UndefinedTable):
-        load_delivery(conn, source=SOURCE, delivery_name=parsed.name, checksum=parsed.checksum,
-                      snapshot_date=parsed.snapshot_date, tables=tables, run_id=None)
+        load_delivery(
+            conn,
+            source=SOURCE,
+            delivery_name=parsed.name,
+            checksum=parsed.checksum,
+            snapshot_date=parsed.snapshot_date,
+            tables=tables,
+            run_id=None,
+        )
     assert table_counts(db_url) == before
 
 

@@ -26,8 +26,13 @@ REDELIVERED_JUNE_DROPPED_LINES = 40
 
 MARTS = ["mart_jobseekers_monthly", "mart_transitions_90d", "mart_jobtrack_outcomes", "mart_jobtracks_active"]
 COUNTS = {
-    "mart_jobseekers_monthly": ["n_registered_unemployed", "n_in_programme", "n_ended", "n_ended_to_work",
-                                "n_ended_to_studies"],
+    "mart_jobseekers_monthly": [
+        "n_registered_unemployed",
+        "n_in_programme",
+        "n_ended",
+        "n_ended_to_work",
+        "n_ended_to_studies",
+    ],
     "mart_transitions_90d": ["n_events", "n_with_outcome"],
     "mart_jobtrack_outcomes": ["n"],
     "mart_jobtracks_active": ["n_participants"],
@@ -61,8 +66,9 @@ def rows_of(url: str, mart: str) -> list[dict]:
 
 def row_versions(url: str, relation: str, month_column: str, month: str) -> Counter:
     """How many rows of the month each transaction wrote (xmin): unchanged rows keep theirs."""
-    return Counter(dict(fetch(url, f"select xmin::text, count(*) from {relation} "
-                                   f"where {month_column} = %s group by 1", month)))
+    return Counter(
+        dict(fetch(url, f"select xmin::text, count(*) from {relation} where {month_column} = %s group by 1", month))
+    )
 
 
 def build_registry(url: str) -> dict[str, int]:
@@ -73,8 +79,11 @@ def build_registry(url: str) -> dict[str, int]:
 
     dbt("build", "--select", REGISTRY_MODELS, "--indirect-selection", "cautious", url=url)
     results = json.loads((config.dbt_target_dir() / "run_results.json").read_text())
-    return {item["unique_id"].split(".")[-1]: (item.get("adapter_response") or {}).get("rows_affected")
-            for item in results["results"] if item["unique_id"].startswith("model.")}
+    return {
+        item["unique_id"].split(".")[-1]: (item.get("adapter_response") or {}).get("rows_affected")
+        for item in results["results"]
+        if item["unique_id"].startswith("model.")
+    }
 
 
 def redelivered_june(target: Path) -> Path:
@@ -105,8 +114,13 @@ def history(test_db_factory, tmp_path_factory) -> dict:
         patch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
         patch.setenv(pseudonym.KEY_ENV, "test-key-" + "0123456789" * 4)
 
-        for name in ("sokande_202406.txt", "sokandekategorier.csv", "avaktualiseringsorsaker.csv",
-                     "jobbspar_202406.csv", "jobbspar_deltagare_202406.csv"):
+        for name in (
+            "sokande_202406.txt",
+            "sokandekategorier.csv",
+            "avaktualiseringsorsaker.csv",
+            "jobbspar_202406.csv",
+            "jobbspar_deltagare_202406.csv",
+        ):
             shutil.copy(FIXTURES / name, landing / name)
         registry_pipeline.ingest(landing.parent, url=url)
         dbt_build(url, select=REGISTRY_MODELS)  # the seeds and every registry model, once
@@ -154,15 +168,20 @@ def test_a_second_month_only_inserts_its_rows(history):
 
 def test_a_month_delivered_again_replaces_its_rows(history):
     url = history["url"]
-    june = fetch(url, "select load_id, n_rows, replaced_load_id from meta.registry_months "
-                      "where extract = 'sokande' and manad = %s", JUNE)[0]
+    june = fetch(
+        url,
+        "select load_id, n_rows, replaced_load_id from meta.registry_months where extract = 'sokande' and manad = %s",
+        JUNE,
+    )[0]
     assert june[2] is not None
-    fct = fetch(url, "select count(*), min(_load_id), max(_load_id) from restricted.fct_jobseeker_month "
-                     "where manad = %s", JUNE)[0]
+    fct = fetch(
+        url, "select count(*), min(_load_id), max(_load_id) from restricted.fct_jobseeker_month where manad = %s", JUNE
+    )[0]
     assert fct == (june[1], june[0], june[0])
     assert fct[0] < 3000
-    assert fetch(url, "select distinct _load_id from marts.mart_jobseekers_monthly where manad = %s", JUNE) \
-        == [(june[0],)]
+    assert fetch(url, "select distinct _load_id from marts.mart_jobseekers_monthly where manad = %s", JUNE) == [
+        (june[0],)
+    ]
     # July untouched; June's job-track figures rebuilt, as residences come from June's job seekers
     assert history["redelivery"]["fct_july"] == history["july"]["fct_july"]
     assert history["redelivery"]["mart_july"] == history["july"]["mart_july"]
@@ -175,11 +194,17 @@ def test_analyst_reads_the_marts_but_no_person_level_registry_data(history):
         conn.execute("set role analyst")
         for mart in MARTS:
             assert conn.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0
-        for relation in ("restricted.fct_jobseeker_month", "restricted.fct_transition_90d",
-                         "restricted.fct_jobtrack_participation", "raw.registry_jobseekers",
-                         "raw.registry_jobtrack_participants", "raw.registry_jobtracks",
-                         "staging.stg_registry__jobseekers", "intermediate.int_registry__jobseeker_months",
-                         "meta.registry_months"):
+        for relation in (
+            "restricted.fct_jobseeker_month",
+            "restricted.fct_transition_90d",
+            "restricted.fct_jobtrack_participation",
+            "raw.registry_jobseekers",
+            "raw.registry_jobtrack_participants",
+            "raw.registry_jobtracks",
+            "staging.stg_registry__jobseekers",
+            "intermediate.int_registry__jobseeker_months",
+            "meta.registry_months",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"select 1 from {relation} limit 1")
 
@@ -208,14 +233,16 @@ def test_no_small_count_is_shown_and_suppressed_cells_are_null(history, mart):
 def relations(mart: str) -> list[tuple[str, Callable[[dict], object], Callable[[dict], bool]]]:
     """The additive relations of a mart: name, the relation instance of a cell, whether a cell takes part.
     A cell is a mart row and one of its counts (``measure``)."""
+
     def everything(cell: dict) -> bool:
         return True
 
     if mart == "mart_jobseekers_monthly":
         return [("kommuner + Riket", lambda c: (c["manad"], c["malgrupp"], c["measure"]), everything)]
     if mart == "mart_transitions_90d":
-        return [("kommuner + Riket",
-                 lambda c: (c["event_month"], c["event_type"], c["malgrupp"], c["measure"]), everything)]
+        return [
+            ("kommuner + Riket", lambda c: (c["event_month"], c["event_type"], c["malgrupp"], c["measure"]), everything)
+        ]
     if mart == "mart_jobtracks_active":
         return [("kommuner + Riket", lambda c: (c["manad"], c["measure"]), everything)]
 
@@ -224,21 +251,31 @@ def relations(mart: str) -> list[tuple[str, Callable[[dict], object], Callable[[
 
     found = [
         ("six categories + alla", group, lambda c: c["aktivitet_efter"] != "arbete_eller_studier"),
-        ("work and studies + arbete_eller_studier", group,
-         lambda c: c["aktivitet_efter"] in WORK_OR_STUDIES | {"arbete_eller_studier"}),
-        ("arbete_eller_studier + the other three + alla", group,
-         lambda c: c["aktivitet_efter"] not in WORK_OR_STUDIES),
+        (
+            "work and studies + arbete_eller_studier",
+            group,
+            lambda c: c["aktivitet_efter"] in WORK_OR_STUDIES | {"arbete_eller_studier"},
+        ),
+        ("arbete_eller_studier + the other three + alla", group, lambda c: c["aktivitet_efter"] not in WORK_OR_STUDIES),
     ]
     for group_type in ("typ", "lanskod", "kommungrupp", "avbrott"):
-        found.append((f"values of {group_type} + alla", lambda c: (c["manad"], c["aktivitet_efter"]),
-                      lambda c, g=group_type: c["group_type"] in (g, "alla")))
+        found.append(
+            (
+                f"values of {group_type} + alla",
+                lambda c: (c["manad"], c["aktivitet_efter"]),
+                lambda c, g=group_type: c["group_type"] in (g, "alla"),
+            )
+        )
     return found
 
 
 @pytest.mark.parametrize("mart", MARTS)
 def test_no_suppressed_cell_can_be_recomputed_from_its_relation(history, mart):
-    cells = [row | {"measure": column, "suppressed": row[f"{column}_suppressed"]}
-             for row in rows_of(history["url"], mart) for column in COUNTS[mart]]
+    cells = [
+        row | {"measure": column, "suppressed": row[f"{column}_suppressed"]}
+        for row in rows_of(history["url"], mart)
+        for column in COUNTS[mart]
+    ]
     for name, instance, member in relations(mart):
         suppressed = Counter()
         for cell in cells:
@@ -252,29 +289,57 @@ def test_no_suppressed_cell_can_be_recomputed_from_its_relation(history, mart):
 
 def test_figures_match_the_raw_rows(history):
     url = history["url"]
-    expected = dict(fetch(url, """
+    expected = dict(
+        fetch(
+            url,
+            """
         select j.manad::text, count(*) filter (where k.grupp in ('oppet_arbetslos', 'program_med_aktivitetsstod'))
         from raw.registry_jobseekers j
         left join raw.registry_sokandekategorier k on k.kod = j.sokandekategori and k.manad = j.manad
-        group by 1"""))
-    published = dict(fetch(url, "select manad::text, n_registered_unemployed from marts.mart_jobseekers_monthly "
-                                "where kommunkod = '00' and malgrupp = 'alla'"))
+        group by 1""",
+        )
+    )
+    published = dict(
+        fetch(
+            url,
+            "select manad::text, n_registered_unemployed from marts.mart_jobseekers_monthly "
+            "where kommunkod = '00' and malgrupp = 'alla'",
+        )
+    )
     assert published == expected and set(expected) == {JUNE, JULY}
-    to_work = dict(fetch(url, """
+    to_work = dict(
+        fetch(
+            url,
+            """
         select j.manad::text, count(*)
         from raw.registry_jobseekers j
         join raw.registry_avaktualiseringsorsaker o on o.kod = j.avaktualiseringsorsak and o.manad = j.manad
         where o.utfall = 'arbete'
-        group by 1"""))
-    assert dict(fetch(url, "select manad::text, n_ended_to_work from marts.mart_jobseekers_monthly "
-                           "where kommunkod = '00' and malgrupp = 'alla'")) == to_work
+        group by 1""",
+        )
+    )
+    assert (
+        dict(
+            fetch(
+                url,
+                "select manad::text, n_ended_to_work from marts.mart_jobseekers_monthly "
+                "where kommunkod = '00' and malgrupp = 'alla'",
+            )
+        )
+        == to_work
+    )
     # every participation that has ended, once in the alla group
     left = fetch(url, "select count(*) from raw.registry_jobtrack_participants where slutdatum is not null")[0][0]
-    assert fetch(url, "select n from marts.mart_jobtrack_outcomes where group_type = 'alla' "
-                      "and aktivitet_efter = 'alla'") == [(left,)]
+    assert fetch(
+        url, "select n from marts.mart_jobtrack_outcomes where group_type = 'alla' and aktivitet_efter = 'alla'"
+    ) == [(left,)]
     # June's establishment-programme leavers can be measured once July has come
-    assert fetch(url, "select n_events > 0 from marts.mart_transitions_90d where event_month = %s "
-                      "and event_type = 'etablering' and kommunkod = '00' and malgrupp = 'alla'", JUNE) == [(True,)]
+    assert fetch(
+        url,
+        "select n_events > 0 from marts.mart_transitions_90d where event_month = %s "
+        "and event_type = 'etablering' and kommunkod = '00' and malgrupp = 'alla'",
+        JUNE,
+    ) == [(True,)]
 
 
 @pytest.mark.parametrize("mart", MARTS)
@@ -293,8 +358,9 @@ PARTITIONS = """
 
 def test_the_person_month_fact_has_one_partition_per_month(history):
     url = history["url"]
-    assert fetch(url, "select count(*) from pg_partitioned_table "
-                      "where partrelid = 'restricted.fct_jobseeker_month'::regclass") == [(1,)]
+    assert fetch(
+        url, "select count(*) from pg_partitioned_table where partrelid = 'restricted.fct_jobseeker_month'::regclass"
+    ) == [(1,)]
     assert fetch(url, PARTITIONS) == [
         ("fct_jobseeker_month_202406", "FOR VALUES FROM ('2024-06-01') TO ('2024-07-01')"),
         ("fct_jobseeker_month_202407", "FOR VALUES FROM ('2024-07-01') TO ('2024-08-01')"),
@@ -302,8 +368,9 @@ def test_the_person_month_fact_has_one_partition_per_month(history):
     # each partition holds its month only, and the indexes reach every partition
     for month, partition in ((JUNE, "fct_jobseeker_month_202406"), (JULY, "fct_jobseeker_month_202407")):
         assert fetch(url, f"select distinct manad::text from restricted.{partition}") == [(month[:10],)]
-        assert fetch(url, "select count(*) from pg_indexes where schemaname = 'restricted' "
-                          "and tablename = %s", partition) == [(2,)]
+        assert fetch(
+            url, "select count(*) from pg_indexes where schemaname = 'restricted' and tablename = %s", partition
+        ) == [(2,)]
 
 
 def test_a_table_from_before_partitioning_is_rebuilt_partitioned(history):
@@ -313,16 +380,16 @@ def test_a_table_from_before_partitioning_is_rebuilt_partitioned(history):
     columns = "person_id, manad, kommunkod, sokandekategori, ended, unga, langtidsarbetslosa, _load_id"
     before = fetch(url, f"select {columns} from restricted.fct_jobseeker_month order by person_id, manad")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("create table restricted.fct_jobseeker_month_plain as "
-                     "select * from restricted.fct_jobseeker_month")
+        conn.execute(
+            "create table restricted.fct_jobseeker_month_plain as select * from restricted.fct_jobseeker_month"
+        )
         conn.execute("drop table restricted.fct_jobseeker_month")
         conn.execute("alter table restricted.fct_jobseeker_month_plain rename to fct_jobseeker_month")
         conn.execute("alter table restricted.fct_jobseeker_month owner to warehouse_transformer")
     assert fetch(url, PARTITIONS) == []
     written = build_registry(url)
     assert written["fct_jobseeker_month"] == len(before)
-    assert [name for name, _ in fetch(url, PARTITIONS)] == ["fct_jobseeker_month_202406",
-                                                            "fct_jobseeker_month_202407"]
+    assert [name for name, _ in fetch(url, PARTITIONS)] == ["fct_jobseeker_month_202406", "fct_jobseeker_month_202407"]
     assert fetch(url, f"select {columns} from restricted.fct_jobseeker_month order by person_id, manad") == before
 
 

@@ -38,8 +38,10 @@ def registry_landing(tmp_path) -> Path:
 
 def months(url: str) -> dict:
     with psycopg.connect(url) as conn:
-        return {(e, m.isoformat()[:7]): (load_id, n) for e, m, load_id, n in conn.execute(
-            "select extract, manad, load_id, n_rows from meta.registry_months")}
+        return {
+            (e, m.isoformat()[:7]): (load_id, n)
+            for e, m, load_id, n in conn.execute("select extract, manad, load_id, n_rows from meta.registry_months")
+        }
 
 
 def test_samples_load_with_rejects_and_the_invalid_file_is_rejected_whole(db_url, quarantine, registry_landing, key):
@@ -54,8 +56,10 @@ def test_samples_load_with_rejects_and_the_invalid_file_is_rejected_whole(db_url
     with psycopg.connect(db_url) as conn:
         counts = dict(conn.execute("select manad::text, count(*) from raw.registry_jobseekers group by 1"))
         assert counts == {"2024-06-01": 3000, "2024-07-01": 2807}
-        rejects = conn.execute("select file_name, line_number, column_name, reason from meta.registry_rejects "
-                               "order by line_number, column_name").fetchall()
+        rejects = conn.execute(
+            "select file_name, line_number, column_name, reason from meta.registry_rejects "
+            "order by line_number, column_name"
+        ).fetchall()
         assert [(r[1], r[2]) for r in rejects] == [(19, "PNR"), (402, "KOMMUNKOD"), (402, "PNR")]
         assert {r[0] for r in rejects} == {"sokande_202406.txt"}
         assert conn.execute("select count(*) from raw.registry_jobtracks").fetchone()[0] == 5
@@ -63,10 +67,12 @@ def test_samples_load_with_rejects_and_the_invalid_file_is_rejected_whole(db_url
         # the same person has the same pseudonym in both months and in the job-track snapshot
         linked = conn.execute(
             """select count(*) from raw.registry_jobtrack_participants p
-               where exists (select from raw.registry_jobseekers j where j.person_id = p.person_id)""").fetchone()[0]
+               where exists (select from raw.registry_jobseekers j where j.person_id = p.person_id)"""
+        ).fetchone()[0]
         assert linked > 500
-        code_lists = conn.execute("select manad::text, count(*) from raw.registry_sokandekategorier group by 1 "
-                                  "order by 1").fetchall()
+        code_lists = conn.execute(
+            "select manad::text, count(*) from raw.registry_sokandekategorier group by 1 order by 1"
+        ).fetchall()
         assert code_lists == [("2024-06-01", 8), ("2024-07-01", 8)]
     report = Path(by_path["invalid/sokande_202406.txt"]["report"]).read_text(encoding="utf-8")
     assert "16 av 300 rader" in report and "rad 2, kolumn MANAD" in report
@@ -101,10 +107,12 @@ def test_a_month_delivered_again_replaces_it_and_leaves_other_months(db_url, qua
     assert after[("sokande", "2024-06")][1] == 1000
     assert after[("sokande", "2024-07")] == july
     with psycopg.connect(db_url) as conn:
-        assert conn.execute("select count(*), count(distinct _load_id) from raw.registry_jobseekers "
-                            "where manad = '2024-06-01'").fetchone() == (1000, 1)
-        partitions = conn.execute("select count(*) from pg_inherits "
-                                  "where inhparent = 'raw.registry_jobseekers'::regclass").fetchone()[0]
+        assert conn.execute(
+            "select count(*), count(distinct _load_id) from raw.registry_jobseekers where manad = '2024-06-01'"
+        ).fetchone() == (1000, 1)
+        partitions = conn.execute(
+            "select count(*) from pg_inherits where inhparent = 'raw.registry_jobseekers'::regclass"
+        ).fetchone()[0]
         assert partitions == 2
         # the rejects of the replaced load stay with that load (its audit row stays too)
         assert conn.execute("select count(distinct load_id) from meta.registry_rejects").fetchone()[0] == 1
@@ -168,17 +176,20 @@ def test_too_many_bad_rows_or_a_broken_file_leave_nothing_behind(db_url, quarant
     after = table_counts(db_url)
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select array_agg(distinct manad::text) from raw.registry_jobseekers").fetchone()[0] == [
-            "2024-06-01"]
-        leftovers = conn.execute("select count(*) from pg_tables where schemaname = 'raw' "
-                                 "and tablename like 'registry_jobseekers_y2024m0%'").fetchone()[0]
+            "2024-06-01"
+        ]
+        leftovers = conn.execute(
+            "select count(*) from pg_tables where schemaname = 'raw' and tablename like 'registry_jobseekers_y2024m0%'"
+        ).fetchone()[0]
         assert leftovers == 1  # only June's partition: no half-built table of a rejected month
         audits = conn.execute("select delivery_name from meta.load_audit").fetchall()
         assert audits == [("sokande_202406.txt",)]
     assert after["meta.registry_rejects"] == before["meta.registry_rejects"] + 3
 
 
-def test_another_key_is_refused_once_the_warehouse_has_pseudonyms(db_url, quarantine, registry_landing, key,
-                                                                   monkeypatch):
+def test_another_key_is_refused_once_the_warehouse_has_pseudonyms(
+    db_url, quarantine, registry_landing, key, monkeypatch
+):
     registry_pipeline.process_month("202407", registry_landing)
     (registry_landing / "registry" / "sokande_202407.txt.gz").unlink()
     monkeypatch.setenv(pseudonym.KEY_ENV, "another-key-" + "9" * 40)

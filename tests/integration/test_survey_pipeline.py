@@ -44,8 +44,9 @@ def test_both_samples_load(db_url, survey_landing, quarantine):
     assert outcomes == {MUNICIPAL.name: "loaded", PARTIES.name: "loaded"}
     waves = fetch(db_url, "select enkat_id, omgang, encoding from raw.survey_waves order by 1")
     assert waves == [("cok_parter", "2005", "cp1252"), ("kommunenkat", "2024", "utf-8-sig")]
-    assert fetch(db_url, "select count(*) from raw.survey_answers where respondent_id = 'R1011'"
-                         " and fraga_id = 'Q2'") == [(1,)]  # kept: flagged later, not rejected
+    assert fetch(
+        db_url, "select count(*) from raw.survey_answers where respondent_id = 'R1011' and fraga_id = 'Q2'"
+    ) == [(1,)]  # kept: flagged later, not rejected
     again = sources.ingest("survey", survey_landing)
     assert again == []  # same checksums: nothing new
 
@@ -53,7 +54,12 @@ def test_both_samples_load(db_url, survey_landing, quarantine):
 @pytest.mark.parametrize(
     ("file_name", "old", "new", "expected"),
     [
-        ("svar.csv", "R1003;komplett;2024-01-18 14:26:00;1;", "R1003;komplett;2024-01-18 14:26:00;9;", ["rad 4", "Q1", "9"]),
+        (
+            "svar.csv",
+            "R1003;komplett;2024-01-18 14:26:00;1;",
+            "R1003;komplett;2024-01-18 14:26:00;9;",
+            ["rad 4", "Q1", "9"],
+        ),
         ("svar.csv", "R1003;komplett", "R9999;komplett", ["R9999", "urval"]),
         ("svar.csv", "R1003;komplett", "R1002;komplett", ["R1002", "två gånger"]),
     ],
@@ -86,21 +92,32 @@ def built_surveys(module_db, module_quarantine, tmp_path_factory) -> str:
 
 
 def test_answer_given_when_not_asked_is_flagged_and_left_out(built_surveys):
-    flagged = fetch(built_surveys, "select is_asked, is_flagged_not_asked from marts.fct_survey_answer"
-                                   " where enkat_id = 'kommunenkat' and respondent_id = 'R1011' and fraga_id = 'Q2'")
+    flagged = fetch(
+        built_surveys,
+        "select is_asked, is_flagged_not_asked from marts.fct_survey_answer"
+        " where enkat_id = 'kommunenkat' and respondent_id = 'R1011' and fraga_id = 'Q2'",
+    )
     assert flagged == [(False, True)]
-    results = fetch(built_surveys, "select label, n, n_answered from marts.mart_survey_results"
-                                   " where enkat_id = 'kommunenkat' and fraga_id = 'Q2' order by answer_order")
-    asked_and_answered = fetch(built_surveys, "select count(*) from marts.fct_survey_answer"
-                                              " where enkat_id = 'kommunenkat' and fraga_id = 'Q2' and is_asked")
+    results = fetch(
+        built_surveys,
+        "select label, n, n_answered from marts.mart_survey_results"
+        " where enkat_id = 'kommunenkat' and fraga_id = 'Q2' order by answer_order",
+    )
+    asked_and_answered = fetch(
+        built_surveys,
+        "select count(*) from marts.fct_survey_answer where enkat_id = 'kommunenkat' and fraga_id = 'Q2' and is_asked",
+    )
     assert sum(n for _, n, _ in results) == asked_and_answered[0][0]
     assert {n_answered for *_, n_answered in results} == {asked_and_answered[0][0]}
 
 
 def test_non_substantive_answers_count_in_answered_but_not_in_substantive_shares(built_surveys):
-    rows = fetch(built_surveys, "select label, substantive, n, share_of_answered, share_of_substantive,"
-                                " n_answered, n_substantive from marts.mart_survey_results"
-                                " where enkat_id = 'cok_parter' and fraga_id = 'Q34' and grid_row_id = 'r2'")
+    rows = fetch(
+        built_surveys,
+        "select label, substantive, n, share_of_answered, share_of_substantive,"
+        " n_answered, n_substantive from marts.mart_survey_results"
+        " where enkat_id = 'cok_parter' and fraga_id = 'Q34' and grid_row_id = 'r2'",
+    )
     by_label = {r[0]: r[1:] for r in rows}
     for label in ("Tillhör själv aktören", "Medverkar inte i samverkan"):
         substantive, n, share_answered, share_substantive, n_answered, _ = by_label[label]
@@ -112,8 +129,11 @@ def test_non_substantive_answers_count_in_answered_but_not_in_substantive_shares
 
 
 def test_response_rate_uses_the_net_sample(built_surveys):
-    wave = fetch(built_surveys, "select n_sent, n_bad_contact, n_net, n_answered, response_rate"
-                                " from marts.mart_survey_response where enkat_id = 'kommunenkat' and level = 'wave'")
+    wave = fetch(
+        built_surveys,
+        "select n_sent, n_bad_contact, n_net, n_answered, response_rate"
+        " from marts.mart_survey_response where enkat_id = 'kommunenkat' and level = 'wave'",
+    )
     sent, bad, net, answered, rate = wave[0]
     assert (sent, net) == (30, sent - bad)
     assert float(rate) == pytest.approx(answered / net)

@@ -30,9 +30,11 @@ def expected_summary(snapshot: Path) -> dict[str, tuple[int, int]]:
 
     def in_force(a: dict) -> bool:
         start = a["giltig_from"] or a["tecknad_datum"]
-        return (a["status"] in ("tecknad", "reviderad")
-                and (not start or date.fromisoformat(start) <= day)
-                and (not a["giltig_tom"] or date.fromisoformat(a["giltig_tom"]) >= day))
+        return (
+            a["status"] in ("tecknad", "reviderad")
+            and (not start or date.fromisoformat(start) <= day)
+            and (not a["giltig_tom"] or date.fromisoformat(a["giltig_tom"]) >= day)
+        )
 
     levels = {a["overenskommelse_id"]: a["niva"] for a in read(snapshot / "overenskommelser.csv") if in_force(a)}
     covered: dict[str, set[str]] = {}
@@ -73,8 +75,12 @@ def built(module_db, module_quarantine, tmp_path_factory) -> str:
 
 def test_summary_mart_matches_the_files(built):
     for snapshot in (SNAPSHOT_1, SNAPSHOT_2):
-        rows = fetch(built, "select niva, n_agreements, n_municipalities_covered, share_municipalities_covered"
-                            " from marts.mart_agreement_summary where snapshot_date = %s", snapshot.name[-10:])
+        rows = fetch(
+            built,
+            "select niva, n_agreements, n_municipalities_covered, share_municipalities_covered"
+            " from marts.mart_agreement_summary where snapshot_date = %s",
+            snapshot.name[-10:],
+        )
         got = {niva: (n, covered) for niva, n, covered, _ in rows}
         assert got == expected_summary(snapshot)
         shares = {niva: share for niva, _, _, share in rows}
@@ -83,14 +89,20 @@ def test_summary_mart_matches_the_files(built):
 
 def test_history_shows_every_change_between_the_snapshots(built):
     def versions(agreement_id: str) -> list[tuple]:
-        return fetch(built, "select valid_from::text, valid_to::text, is_current, in_register, status, uppfoljning,"
-                            " senast_reviderad::text from marts.dim_agreement where overenskommelse_id = %s"
-                            " order by valid_from", agreement_id)
+        return fetch(
+            built,
+            "select valid_from::text, valid_to::text, is_current, in_register, status, uppfoljning,"
+            " senast_reviderad::text from marts.dim_agreement where overenskommelse_id = %s"
+            " order by valid_from",
+            agreement_id,
+        )
 
     # removed from the register: kept, with a closing version that says so
     removed = versions("LÖK-2016-0180")
     assert [(v[0], v[1], v[2], v[3]) for v in removed] == [
-        ("2024-06-30", "2024-12-31", False, True), ("2024-12-31", None, True, False)]
+        ("2024-06-30", "2024-12-31", False, True),
+        ("2024-12-31", None, True, False),
+    ]
     # new agreement
     assert [(v[0], v[2], v[3]) for v in versions("ÖK-2024-0019")] == [("2024-12-31", True, True)]
     # the draft gets signed
@@ -106,19 +118,30 @@ def test_history_shows_every_change_between_the_snapshots(built):
 def test_dimensions_and_bridges(built):
     assert fetch(built, "select count(*) from marts.dim_municipality") == [(290,)]
     assert fetch(built, "select count(*) from marts.dim_county") == [(21,)]
-    nykvarn = fetch(built, "select tackning from marts.bridge_agreement_municipality"
-                           " where overenskommelse_id = 'ÖK-2022-0141' and kommunkod = '0140'")
+    nykvarn = fetch(
+        built,
+        "select tackning from marts.bridge_agreement_municipality"
+        " where overenskommelse_id = 'ÖK-2022-0141' and kommunkod = '0140'",
+    )
     assert nykvarn and {t for (t,) in nykvarn} == {"hangavtal"}
-    af = fetch(built, "select distinct o.organisation_name from marts.bridge_agreement_party b"
-                      " join marts.dim_organisation o using (organisation_key)"
-                      " where b.organisation_name_as_written in ('Af Södertälje', 'Arbetsformedlingen', 'Arbetsförmedlingen Täby')")
+    af = fetch(
+        built,
+        "select distinct o.organisation_name from marts.bridge_agreement_party b"
+        " join marts.dim_organisation o using (organisation_key)"
+        " where b.organisation_name_as_written in ('Af Södertälje', 'Arbetsformedlingen', 'Arbetsförmedlingen Täby')",
+    )
     assert af == [("Arbetsförmedlingen",)]
-    assert fetch(built, "select period_key, followup_due_date::text from marts.dim_period"
-                        " where period_key in ('2024H1', '2024H2') order by 1") == [
-        ("2024H1", "2024-08-31"), ("2024H2", "2025-02-28")]
+    assert fetch(
+        built,
+        "select period_key, followup_due_date::text from marts.dim_period"
+        " where period_key in ('2024H1', '2024H2') order by 1",
+    ) == [("2024H1", "2024-08-31"), ("2024H2", "2025-02-28")]
     assert fetch(built, "select count(*) from marts.mart_municipality_coverage") == [(580,)]
-    sodertalje = fetch(built, "select is_covered, covering_levels, n_agreements from marts.mart_municipality_coverage"
-                              " where kommunkod = '0181' and snapshot_date = '2024-06-30'")
+    sodertalje = fetch(
+        built,
+        "select is_covered, covering_levels, n_agreements from marts.mart_municipality_coverage"
+        " where kommunkod = '0181' and snapshot_date = '2024-06-30'",
+    )
     assert sodertalje == [(True, "kommunlokal,regional", 2)]
 
 
@@ -126,21 +149,34 @@ def test_marts_pass_gx_and_analyst_reads_only_marts(built):
     # only the register was delivered: the registry marts are empty by design and their suites skipped
     assert validate_marts(built) == {
         "validated": ["mart_agreement_summary", "mart_municipality_coverage"],
-        "skipped_no_deliveries": ["mart_jobseekers_monthly", "mart_jobtrack_outcomes", "mart_jobtracks_active",
-                                  "mart_transitions_90d"]}
+        "skipped_no_deliveries": [
+            "mart_jobseekers_monthly",
+            "mart_jobtrack_outcomes",
+            "mart_jobtracks_active",
+            "mart_transitions_90d",
+        ],
+    }
     with psycopg.connect(built, autocommit=True) as conn:
         conn.execute("set role analyst")
         assert conn.execute("select count(*) from marts.mart_agreement_summary").fetchone()[0] == 12
-        for relation in ("staging.stg_agreement_register__agreements", "intermediate.int_agreement_register__agreements_history",
-                         "raw.register_overenskommelser"):
+        for relation in (
+            "staging.stg_agreement_register__agreements",
+            "intermediate.int_agreement_register__agreements_history",
+            "raw.register_overenskommelser",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"select 1 from {relation} limit 1")
 
 
 def test_late_delivery_gives_the_same_history_as_in_order(built, test_db_factory, tmp_path, monkeypatch):
     """``built`` had the snapshots in order; here the older one arrives after the newer one was built."""
-    tables = ["dim_agreement", "bridge_agreement_municipality", "bridge_agreement_party",
-              "mart_agreement_summary", "mart_municipality_coverage"]
+    tables = [
+        "dim_agreement",
+        "bridge_agreement_municipality",
+        "bridge_agreement_party",
+        "mart_agreement_summary",
+        "mart_municipality_coverage",
+    ]
 
     def snapshot_of(url: str) -> dict[str, list]:
         return {t: sorted(map(repr, fetch(url, f"select * from marts.{t}"))) for t in tables}
@@ -160,13 +196,22 @@ def test_generated_national_register_builds_and_validates(db_url, quarantine, tm
     from ingestion.synthetic.register import generate_register
 
     landing = tmp_path / "generated"
-    generate_register(landing / SOURCE, n_agreements=300, snapshot_dates=[date(2024, 6, 30), date(2024, 12, 31),
-                                                                           date(2025, 6, 30)], seed=7, invalid=True)
+    generate_register(
+        landing / SOURCE,
+        n_agreements=300,
+        snapshot_dates=[date(2024, 6, 30), date(2024, 12, 31), date(2025, 6, 30)],
+        seed=7,
+        invalid=True,
+    )
     outcomes = sources.ingest(SOURCE, landing)
     assert sorted(o["status"] for o in outcomes) == ["loaded", "loaded", "loaded", "rejected"]
     build = dbt_build(db_url, select=REGISTER_MODELS)
-    assert validate_marts(db_url, only=build["models"])["validated"] == ["mart_agreement_summary",
-                                                                        "mart_municipality_coverage"]
-    n = fetch(db_url, "select n_agreements from marts.mart_agreement_summary where niva = 'alla'"
-                      " and snapshot_date = '2025-06-30'")[0][0]
+    assert validate_marts(db_url, only=build["models"])["validated"] == [
+        "mart_agreement_summary",
+        "mart_municipality_coverage",
+    ]
+    n = fetch(
+        db_url,
+        "select n_agreements from marts.mart_agreement_summary where niva = 'alla' and snapshot_date = '2025-06-30'",
+    )[0][0]
     assert 100 < n <= 300

@@ -36,7 +36,13 @@ SODERTALJE = FIXTURES / "Uppföljning Södertälje VT2024.xlsx"
 NORDOST = FIXTURES / "Uppföljning Nordost vår 2024 (2).xlsx"
 STOCKHOLM = FIXTURES / "stockholm_2024H1.xlsx"
 EXPORT = FIXTURES / "uppfoljning_export_20240903T0800.csv"
-REGISTER = Path(__file__).parents[1] / "fixtures" / "agreement_register" / "overenskommelser_2024-06-30" / "overenskommelser.csv"
+REGISTER = (
+    Path(__file__).parents[1]
+    / "fixtures"
+    / "agreement_register"
+    / "overenskommelser_2024-06-30"
+    / "overenskommelser.csv"
+)
 RECEIVED = datetime(2024, 9, 15, 8, 0, tzinfo=UTC)
 BOM = "\ufeff"
 
@@ -63,18 +69,22 @@ Edit = Callable[[openpyxl.Workbook], None]
 
 def cells(changes: dict[str, dict[str, object]]) -> Edit:
     """An edit that sets cells per sheet: ``{"Deltagare": {"C2": 7}}``."""
+
     def edit(wb: openpyxl.Workbook) -> None:
         for sheet, values in changes.items():
             for coordinate, value in values.items():
                 wb[sheet][coordinate] = value
+
     return edit
 
 
 def rename(old: str, new: str) -> Edit:
     """Rename a sheet (in two steps: openpyxl, like Excel, treats names differing in case as the same)."""
+
     def edit(wb: openpyxl.Workbook) -> None:
         wb[old].title = "tmp"
         wb["tmp"].title = new
+
     return edit
 
 
@@ -167,8 +177,13 @@ def summed_to_2023(wb) -> None:
     for group, sex, _age, _region, *counts in rows:
         current = totals.setdefault((group, sex), [0] * 5)
         totals[(group, sex)] = [a + b for a, b in zip(current, counts, strict=True)]
-    rewrite(wb["Deltagare"], [["Målgrupp", "Kön", "Deltagare", "Nya", "Avslutade", "Till arbete", "Till studier"],
-                              *[[g, s, *c] for (g, s), c in totals.items()]])
+    rewrite(
+        wb["Deltagare"],
+        [
+            ["Målgrupp", "Kön", "Deltagare", "Nya", "Avslutade", "Till arbete", "Till studier"],
+            *[[g, s, *c] for (g, s), c in totals.items()],
+        ],
+    )
     wb["Uppgifter"]["B7"] = "2023.1"
 
 
@@ -179,21 +194,49 @@ def serial(day: date) -> int:
 # Each case: workbook name -> (sample, edits). Names starting with ok_ must validate without problems.
 WORKBOOKS: dict[str, tuple[Path, list[Edit]]] = {
     # tolerances
-    "ok_header_moved_columns_reordered": (NORDOST, [lambda wb: [reorder_with_title(wb[s]) for s in
-                                                               ("Mål", "Bedömning", "Deltagare")]]),
-    "ok_sheet_names_case_and_extra_sheets": (SODERTALJE, [
-        rename("Deltagare", "DELTAGARE"), rename("Mål", "mål "), rename("Bedömning", "BEDÖMNING"),
-        lambda wb: wb.create_sheet("Blad1").append(["Deltagare", "Nr", "Svar"]),
-        lambda wb: wb.create_sheet("Instruktioner", 0).append(["Fyll i bladen"])]),
+    "ok_header_moved_columns_reordered": (
+        NORDOST,
+        [lambda wb: [reorder_with_title(wb[s]) for s in ("Mål", "Bedömning", "Deltagare")]],
+    ),
+    "ok_sheet_names_case_and_extra_sheets": (
+        SODERTALJE,
+        [
+            rename("Deltagare", "DELTAGARE"),
+            rename("Mål", "mål "),
+            rename("Bedömning", "BEDÖMNING"),
+            lambda wb: wb.create_sheet("Blad1").append(["Deltagare", "Nr", "Svar"]),
+            lambda wb: wb.create_sheet("Instruktioner", 0).append(["Fyll i bladen"]),
+        ],
+    ),
     "ok_info_labels_case_spacing_blank_rows": (SODERTALJE, [shuffled_info]),
-    "ok_numbers_as_text": (SODERTALJE, [cells({"Deltagare": {"C2": " 7 ", "D2": "7", "E2": "6,0", "G2": ""},
-                                              "Mål": {"A2": " 1 ", "F2": "40", "G2": "12,5", "F4": " 12 "},
-                                              "Bedömning": {"C2": " 5 "}})]),
-    "ok_serial_date_and_period_spelling": (SODERTALJE, [cells({"Uppgifter": {"B5": serial(date(2024, 8, 20)),
-                                                                             "B4": "2024 vår"}})]),
-    "ok_sex_and_cannot_assess_any_case": (SODERTALJE, [cells({
-        "Deltagare": {"B2": "KVINNOR", "B3": "män", "B4": "k", "B5": "M"},
-        "Bedömning": {"C2": "KAN INTE BEDÖMA", "C3": " kan inte bedöma "}, "Mål": {"H2": "kan INTE bedöma"}})]),
+    "ok_numbers_as_text": (
+        SODERTALJE,
+        [
+            cells(
+                {
+                    "Deltagare": {"C2": " 7 ", "D2": "7", "E2": "6,0", "G2": ""},
+                    "Mål": {"A2": " 1 ", "F2": "40", "G2": "12,5", "F4": " 12 "},
+                    "Bedömning": {"C2": " 5 "},
+                }
+            )
+        ],
+    ),
+    "ok_serial_date_and_period_spelling": (
+        SODERTALJE,
+        [cells({"Uppgifter": {"B5": serial(date(2024, 8, 20)), "B4": "2024 vår"}})],
+    ),
+    "ok_sex_and_cannot_assess_any_case": (
+        SODERTALJE,
+        [
+            cells(
+                {
+                    "Deltagare": {"B2": "KVINNOR", "B3": "män", "B4": "k", "B5": "M"},
+                    "Bedömning": {"C2": "KAN INTE BEDÖMA", "C3": " kan inte bedöma "},
+                    "Mål": {"H2": "kan INTE bedöma"},
+                }
+            )
+        ],
+    ),
     "ok_formula_with_cached_value": (SODERTALJE, [cells({"Deltagare": {"C2": "=30+4", "D2": 7}})]),
     "ok_2024_row_without_age_and_region": (STOCKHOLM, [cells({"Deltagare": {"C2": None, "D2": None}})]),
     "ok_2023_built_from_2024": (STOCKHOLM, [summed_to_2023]),
@@ -246,8 +289,10 @@ EXPORTS: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "uppfoljning_export_unknown_field.csv": ([(F11950 + "mal;1;utfall;", "utfall;", "resultat;")], []),
     "uppfoljning_export_not_whole.csv": ([(F11950 + "deltagare;behovsbaserad|K||;nya;", VARDE, "tolv")], []),
     "uppfoljning_export_inconsistent.csv": ([(F11950 + "mal;2;mal;", "2024H1", "2024H2")], []),
-    "uppfoljning_export_bad_timestamp.csv": ([("F-11950;2024-09-03 07:55:00;", "2024-09-03 07:55:00", "3 sept 2024")],
-                                             []),
+    "uppfoljning_export_bad_timestamp.csv": (
+        [("F-11950;2024-09-03 07:55:00;", "2024-09-03 07:55:00", "3 sept 2024")],
+        [],
+    ),
 }
 
 
@@ -270,8 +315,12 @@ def batch(tmp_path_factory) -> dict[str, Form | list[Form]]:
         result[name] = forms
         result[name + ":path"] = path  # type: ignore[assignment]
         everything += forms
-    for path in [*sorted(FIXTURES.glob("*.xlsx")), EXPORT, *sorted(INVALID.glob("*.xlsx")),
-                 *sorted(INVALID.glob("*.csv"))]:
+    for path in [
+        *sorted(FIXTURES.glob("*.xlsx")),
+        EXPORT,
+        *sorted(INVALID.glob("*.xlsx")),
+        *sorted(INVALID.glob("*.csv")),
+    ]:
         forms = read(path)
         result[path.name] = forms[0] if path.suffix == ".xlsx" else forms
         everything += forms
@@ -284,6 +333,7 @@ def by_id(forms: list[Form], form_id: str) -> Form:
 
 
 # --- valid samples ----------------------------------------------------------------------------------------------
+
 
 def test_valid_samples_parse_without_problems(batch):
     for name in (SODERTALJE.name, NORDOST.name, STOCKHOLM.name):
@@ -303,17 +353,37 @@ def test_sodertalje_workbook_fields(batch):
     assert form.motesdatum == date(2024, 8, 20)
     assert form.samverkansniva == "samverkan"
     assert form.goals[0] == {
-        "_source_row": 2, "nr": 1, "mal": "Fler i målgruppen ska gå vidare till arbete eller studier",
-        "mal_utan_namn": "Fler i målgruppen ska gå vidare till arbete eller studier", "malgrupp": "behovsbaserad",
-        "indikator": "Andel avslutade till arbete eller studier", "enhet": "andel", "malvarde": "40", "utfall": None,
-        "bedomning": "kan_inte_bedoma", "kommentar": None, "kommentar_utan_namn": None}
+        "_source_row": 2,
+        "nr": 1,
+        "mal": "Fler i målgruppen ska gå vidare till arbete eller studier",
+        "mal_utan_namn": "Fler i målgruppen ska gå vidare till arbete eller studier",
+        "malgrupp": "behovsbaserad",
+        "indikator": "Andel avslutade till arbete eller studier",
+        "enhet": "andel",
+        "malvarde": "40",
+        "utfall": None,
+        "bedomning": "kan_inte_bedoma",
+        "kommentar": None,
+        "kommentar_utan_namn": None,
+    }
     assert [(g["malvarde"], g["utfall"], g["bedomning"]) for g in form.goals[1:]] == [
-        ("ja", "ja", "uppnatt"), ("12", "11", "delvis_uppnatt")]
+        ("ja", "ja", "uppnatt"),
+        ("12", "11", "delvis_uppnatt"),
+    ]
     assert [a["fraga"] for a in form.assessments] == [f"F{i}" for i in range(1, 13)]
     assert form.assessments[0]["svar"] == "5"
-    assert form.participants[1] == {"_source_row": 3, "malgrupp": "behovsbaserad", "kon": "man", "aldersgrupp": None,
-                                    "fodelseregion": None, "deltagare": 18, "nya": 2, "avslutade": 11,
-                                    "till_arbete": 7, "till_studier": 2}
+    assert form.participants[1] == {
+        "_source_row": 3,
+        "malgrupp": "behovsbaserad",
+        "kon": "man",
+        "aldersgrupp": None,
+        "fodelseregion": None,
+        "deltagare": 18,
+        "nya": 2,
+        "avslutade": 11,
+        "till_arbete": 7,
+        "till_studier": 2,
+    }
 
 
 def test_nordost_labels_in_other_case_shifted_rows_and_names(batch):
@@ -340,14 +410,20 @@ def test_export_forms(batch):
     assert [f.form_id for f in forms] == ["F-10231", "F-11877", "F-11902", "F-11950"]
     form = by_id(forms, "F-11950")
     assert (form.source_format, form.overenskommelse_id, form.period, form.template_version) == (
-        "csv", "ÖK-2022-0141", "2024H1", "2023.1")
+        "csv",
+        "ÖK-2022-0141",
+        "2024H1",
+        "2023.1",
+    )
     assert form.submitted_at == datetime(2024, 9, 3, 5, 55, tzinfo=UTC)  # 07:55 Swedish summer time
     assert form.submitted_at_basis == "webbverktyget"
     assert form.kommunkoder == ["0181", "0140"] and form.motesdatum == date(2024, 8, 25)
     assert form.deltagande_parter == "Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare"  # quoted ;
     assert form.overenskommelse_namn is None
     assert [(p["kon"], p["aldersgrupp"], p["fodelseregion"]) for p in form.participants[:2]] == [
-        ("kvinnor", None, None), ("man", None, None)]
+        ("kvinnor", None, None),
+        ("man", None, None),
+    ]
     assert by_id(forms, "F-10231").submitted_at == datetime(2024, 2, 27, 8, 12, 44, tzinfo=UTC)  # winter time
     age = by_id(forms, "F-11902").participants[0]
     assert (age["kon"], age["aldersgrupp"], age["fodelseregion"]) == ("kvinnor", "16-24", "sverige")
@@ -400,18 +476,40 @@ def test_names_are_stripped_from_free_text():
 
 # --- periods ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2024H1", "2024H1"), ("2024h2", "2024H2"), (" 2024 H1 ", "2024H1"), ("VT 2024", "2024H1"), ("vt2024", "2024H1"),
-    ("Vår 2024", "2024H1"), ("VÅR 2024", "2024H1"), ("2024 vår", "2024H1"), ("HT 2024", "2024H2"),
-    ("Höst 2024", "2024H2"), ("2024 höst", "2024H2"), ("2024-1", "2024H1"), ("2024-2", "2024H2"), ("2024:2", "2024H2"),
-    ("2024 : 1", "2024H1"), ("H1 2024", "2024H1"),
-    ("2024", None), ("2024-3", None), ("Sommaren 2024", None), ("2024-01-01", None), ("", None), (None, None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024H1", "2024H1"),
+        ("2024h2", "2024H2"),
+        (" 2024 H1 ", "2024H1"),
+        ("VT 2024", "2024H1"),
+        ("vt2024", "2024H1"),
+        ("Vår 2024", "2024H1"),
+        ("VÅR 2024", "2024H1"),
+        ("2024 vår", "2024H1"),
+        ("HT 2024", "2024H2"),
+        ("Höst 2024", "2024H2"),
+        ("2024 höst", "2024H2"),
+        ("2024-1", "2024H1"),
+        ("2024-2", "2024H2"),
+        ("2024:2", "2024H2"),
+        ("2024 : 1", "2024H1"),
+        ("H1 2024", "2024H1"),
+        ("2024", None),
+        ("2024-3", None),
+        ("Sommaren 2024", None),
+        ("2024-01-01", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_parse_period(text, expected):
     assert parse_period(text) == expected
 
 
 # --- tolerances -------------------------------------------------------------------------------------------------------
+
 
 def test_built_tolerance_workbooks_are_valid(batch):
     for name in WORKBOOKS:
@@ -434,16 +532,33 @@ def test_sheet_names_in_other_case_and_extra_sheets(batch):
 
 def test_info_labels_found_by_text(batch):
     form, original = batch["ok_info_labels_case_spacing_blank_rows"], batch[SODERTALJE.name]
-    for name in ("overenskommelse_id", "period", "kommunkoder", "motesdatum", "template_version", "samverkansniva",
-                 "deltagande_parter", "overenskommelse_namn"):
+    for name in (
+        "overenskommelse_id",
+        "period",
+        "kommunkoder",
+        "motesdatum",
+        "template_version",
+        "samverkansniva",
+        "deltagande_parter",
+        "overenskommelse_namn",
+    ):
         assert getattr(form, name) == getattr(original, name), name
 
 
 def test_numbers_as_text_and_decimal_comma(batch):
     form = batch["ok_numbers_as_text"]
     assert form.participants[0] | {"_source_row": 0} == {
-        "_source_row": 0, "malgrupp": "behovsbaserad", "kon": "kvinnor", "aldersgrupp": None, "fodelseregion": None,
-        "deltagare": 7, "nya": 7, "avslutade": 6, "till_arbete": 3, "till_studier": 0}
+        "_source_row": 0,
+        "malgrupp": "behovsbaserad",
+        "kon": "kvinnor",
+        "aldersgrupp": None,
+        "fodelseregion": None,
+        "deltagare": 7,
+        "nya": 7,
+        "avslutade": 6,
+        "till_arbete": 3,
+        "till_studier": 0,
+    }
     assert (form.goals[0]["nr"], form.goals[0]["malvarde"], form.goals[0]["utfall"]) == (1, "40", "12.5")
     assert form.goals[2]["malvarde"] == "12" and form.assessments[0]["svar"] == "5"
     export = by_id(batch["uppfoljning_export_ok_decimal_comma.csv"], "F-11950")
@@ -475,9 +590,12 @@ def totals(form: Form) -> dict[tuple[str, str], tuple[int, ...]]:
     result: dict[tuple[str, str], Counter] = {}
     for p in form.participants:
         result.setdefault((p["malgrupp"], p["kon"]), Counter()).update(
-            {k: p[k] for k in ("deltagare", "nya", "avslutade", "till_arbete", "till_studier")})
-    return {k: tuple(c[n] for n in ("deltagare", "nya", "avslutade", "till_arbete", "till_studier"))
-            for k, c in result.items()}
+            {k: p[k] for k in ("deltagare", "nya", "avslutade", "till_arbete", "till_studier")}
+        )
+    return {
+        k: tuple(c[n] for n in ("deltagare", "nya", "avslutade", "till_arbete", "till_studier"))
+        for k, c in result.items()
+    }
 
 
 def test_the_two_templates_give_comparable_totals(batch):
@@ -495,8 +613,13 @@ RULES = [
     # case, part, row, column, words the message must contain
     ("unknown_agreement", U, 1, "Överenskommelse-ID", ["”ÖK-2099-9999”", "finns inte i överenskommelseregistret"]),
     ("period_unrecognisable", U, 4, "Period", ["”Sommaren 2024”", "Period ska vara ett halvår"]),
-    ("period_not_ended", U, 4, "Period", ["perioden 2031H2 har inte tagit slut (den slutar 2031-12-31)",
-                                          "formuläret kom in"]),
+    (
+        "period_not_ended",
+        U,
+        4,
+        "Period",
+        ["perioden 2031H2 har inte tagit slut (den slutar 2031-12-31)", "formuläret kom in"],
+    ),
     ("municipality_code_unknown", U, 3, "Kommun(er)", ["kommunen ”9999” finns inte"]),
     ("municipality_name_unknown", U, 3, "Kommun(er)", ["kommunen ”Atlantis” finns inte"]),
     ("template_version_unknown", U, 7, "Mallversion", ["”2025.1”", "2023.1 eller 2024.1"]),
@@ -524,7 +647,13 @@ RULES = [
     ("new_not_whole", D, 3, "Nya", ["”2.5”", "heltal"]),
     ("new_more_than_participants", D, 2, "Nya", ["Nya (8) är fler än Deltagare (7)"]),
     ("ended_more_than_participants", D, 5, "Avslutade", ["Avslutade (6) är fler än Deltagare (5)"]),
-    ("work_and_studies_more_than_ended", D, 2, "Till arbete", ["Till arbete + Till studier (7) är fler än Avslutade (6)"]),
+    (
+        "work_and_studies_more_than_ended",
+        D,
+        2,
+        "Till arbete",
+        ["Till arbete + Till studier (7) är fler än Avslutade (6)"],
+    ),
     ("target_group_unknown", D, 2, "Målgrupp", ["”pensionärer”", "behovsbaserad"]),
     ("sex_unknown", D, 2, "Kön", ["”Annat”", "Kvinnor eller Män"]),
     ("age_group_unknown", D, 2, "Åldersgrupp", ["”65+”", "16-24, 25-29 eller 30-64"]),
@@ -537,8 +666,11 @@ RULES = [
 @pytest.mark.parametrize(("case", "part", "row", "column", "words"), RULES, ids=[r[0] for r in RULES])
 def test_each_rule_names_place_value_and_expectation(batch, case, part, row, column, words):
     form = batch[case]
-    matching = [p for p in form.problems if (p.part, p.row, p.column) == (part, row, column)
-                and all(w in p.message for w in words)]
+    matching = [
+        p
+        for p in form.problems
+        if (p.part, p.row, p.column) == (part, row, column) and all(w in p.message for w in words)
+    ]
     assert matching, f"{case}: no problem at {part}/{row}/{column} with {words}:\n{messages(form)}"
     assert all(p.file == f"{case}.xlsx" for p in form.problems)
 
@@ -555,8 +687,12 @@ CSV_RULES = [
     ("uppfoljning_export_unknown_section.csv", "budget;1;belopp", "avsnitt", ["okänt avsnitt ”budget”"]),
     ("uppfoljning_export_unknown_field.csv", ";mal;1;resultat;", "falt", ["okänt fält ”resultat”", "utfall"]),
     ("uppfoljning_export_not_whole.csv", "nya;tolv", "nya", ["”tolv”", "heltal"]),
-    ("uppfoljning_export_inconsistent.csv", "2024H2;2023.1;mal;2;mal", "period", ["olika värden i period",
-                                                                                 "”2024H1”", "”2024H2”"]),
+    (
+        "uppfoljning_export_inconsistent.csv",
+        "2024H2;2023.1;mal;2;mal",
+        "period",
+        ["olika värden i period", "”2024H1”", "”2024H2”"],
+    ),
     ("uppfoljning_export_bad_timestamp.csv", "F-11950;3 sept 2024;", "inskickad", ["”3 sept 2024”", "tidpunkt"]),
 ]
 
@@ -566,8 +702,11 @@ def test_export_rules_name_form_line_and_field(batch, name, needle, column, word
     forms, path = batch[name], batch[name + ":path"]
     form = by_id(forms, "F-11950")
     line = line_of(path, needle)
-    matching = [p for p in form.problems if (p.part, p.row, p.column) == ("formulär F-11950", line, column)
-                and all(w in p.message for w in words)]
+    matching = [
+        p
+        for p in form.problems
+        if (p.part, p.row, p.column) == ("formulär F-11950", line, column) and all(w in p.message for w in words)
+    ]
     assert matching, f"{name}: expected line {line} {column} {words}:\n{messages(form)}"
     # the other forms of the export are not affected
     assert [f.form_id for f in forms if f.problems] == ["F-11950"]
@@ -587,6 +726,7 @@ def test_export_that_is_not_csv_is_rejected_whole():
 
 # --- the invalid samples ----------------------------------------------------------------------------------------------
 
+
 def test_invalid_unknown_agreement(batch):
     form = batch["Uppföljning okänd överenskommelse.xlsx"]
     assert [(p.part, p.row, p.column) for p in form.problems] == [("blad Uppgifter", 1, "Överenskommelse-ID")]
@@ -596,8 +736,9 @@ def test_invalid_unknown_agreement(batch):
 def test_invalid_period_not_ended(batch):
     form = batch["Uppföljning Botkyrka HT2031.xlsx"]
     assert len(form.problems) == 1
-    assert form.problems[0].message.startswith("perioden 2031H2 har inte tagit slut (den slutar 2031-12-31) men "
-                                               "formuläret kom in 20")
+    assert form.problems[0].message.startswith(
+        "perioden 2031H2 har inte tagit slut (den slutar 2031-12-31) men formuläret kom in 20"
+    )
 
 
 def test_invalid_numbers_in_taby(batch):
@@ -641,6 +782,7 @@ def test_unrecognised_xlsx_dispatch_is_one_form_with_one_problem(tmp_path):
 
 # --- content checksum -----------------------------------------------------------------------------------------------
 
+
 def test_content_checksum_recognises_the_same_form(tmp_path):
     copy = tmp_path / "Uppföljning Södertälje VT2024 (2).xlsx"
     shutil.copy(SODERTALJE, copy)
@@ -675,17 +817,27 @@ def rezip(source: Path, target: Path, change: Callable[[str, bytes], bytes]) -> 
 
 
 def test_damaged_sheet_inside_the_zip_is_not_readable(tmp_path):
-    path = rezip(SODERTALJE, tmp_path / "Uppföljning skadad.xlsx",
-                 lambda name, data: data[:200] if name.startswith("xl/worksheets/") else data)
+    path = rezip(
+        SODERTALJE,
+        tmp_path / "Uppföljning skadad.xlsx",
+        lambda name, data: data[:200] if name.startswith("xl/worksheets/") else data,
+    )
     (form,) = read(path)
     assert [p.message.split(";")[0] for p in form.problems] == [
-        "filen går inte att öppna som en Excel-arbetsbok (.xlsx)"]
+        "filen går inte att öppna som en Excel-arbetsbok (.xlsx)"
+    ]
 
 
 def test_submission_time_falls_back_to_arrival_without_the_saved_time(tmp_path):
-    path = rezip(SODERTALJE, tmp_path / "Uppföljning utan egenskaper.xlsx",
-                 lambda name, data: re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
-                 if name == "docProps/core.xml" else data)
+    path = rezip(
+        SODERTALJE,
+        tmp_path / "Uppföljning utan egenskaper.xlsx",
+        lambda name, data: (
+            re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
+            if name == "docProps/core.xml"
+            else data
+        ),
+    )
     (form,) = read(path)
     assert (form.submitted_at, form.submitted_at_basis) == (RECEIVED, "ankomsttid")
     assert form.overenskommelse_id == "ÖK-2022-0141"

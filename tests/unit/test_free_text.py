@@ -10,10 +10,14 @@ from ingestion.privacy.free_text import strip_names
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare",
-         "Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare"),
-        ("Af enhetschef Testa Berg; kommunens arbetsmarknadschef Karl-Erik Testsson",
-         "Af enhetschef [namn]; kommunens arbetsmarknadschef [namn]"),
+        (
+            "Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare",
+            "Af enhetschef; kommunens arbetsmarknadschef; utvecklingsledare",
+        ),
+        (
+            "Af enhetschef Testa Berg; kommunens arbetsmarknadschef Karl-Erik Testsson",
+            "Af enhetschef [namn]; kommunens arbetsmarknadschef [namn]",
+        ),
         ("Kontakt: Eva Exempel (Af Södertälje)", "Kontakt: [namn] (Af Södertälje)"),
         ("Möte med Per Olof Fiktivsson i mars", "Möte med [namn] i mars"),
         ("Region Stockholm och Täby kommun", "Region Stockholm och Täby kommun"),

@@ -34,16 +34,40 @@ ENUMS = {
     "tackning": {"egen", "hangavtal", "gemensam_styrgrupp"},
     "roll": {"undertecknare", "namnd", "sammankallande", "uppfoljningsansvarig"},
     "organisationstyp": {
-        "arbetsformedlingen", "kommun", "region_landsting", "lansstyrelse", "migrationsverket",
-        "forsakringskassan", "skolmyndighet", "kommunforbund", "naringsliv", "fack", "ideell",
-        "utbildningsanordnare", "annan",
+        "arbetsformedlingen",
+        "kommun",
+        "region_landsting",
+        "lansstyrelse",
+        "migrationsverket",
+        "forsakringskassan",
+        "skolmyndighet",
+        "kommunforbund",
+        "naringsliv",
+        "fack",
+        "ideell",
+        "utbildningsanordnare",
+        "annan",
     },
-    "malgrupp": {"unga", "unga_utan_gymnasieexamen", "nyanlanda", "asylsokande", "langtidsarbetslosa",
-                 "funktionsnedsattning", "ekonomiskt_bistand", "utrikes_fodda_kvinnor", "arbetsgivare",
-                 "behovsbaserad"},
+    "malgrupp": {
+        "unga",
+        "unga_utan_gymnasieexamen",
+        "nyanlanda",
+        "asylsokande",
+        "langtidsarbetslosa",
+        "funktionsnedsattning",
+        "ekonomiskt_bistand",
+        "utrikes_fodda_kvinnor",
+        "arbetsgivare",
+        "behovsbaserad",
+    },
 }
-FLAGS = ["har_mal", "har_uppfoljningsprocess", "malgrupp_arbetsgivare", "malgrupp_arbetssokande",
-         "samordning_etablering"]
+FLAGS = [
+    "har_mal",
+    "har_uppfoljningsprocess",
+    "malgrupp_arbetsgivare",
+    "malgrupp_arbetssokande",
+    "samordning_etablering",
+]
 DATES = ["tecknad_datum", "giltig_from", "giltig_tom", "senast_reviderad"]
 
 
@@ -60,8 +84,7 @@ with open(config.REFERENCE_DIR / "municipalities.csv", encoding="utf-8", newline
 
 def read(folder: Path) -> dict[str, list[dict[str, str]]]:
     texts = {name: (folder / name).read_bytes().decode("utf-8-sig") for name in HEADERS}
-    return {name: list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
-            for name, text in texts.items()}
+    return {name: list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";")) for name, text in texts.items()}
 
 
 def snapshot_of(folder: Path) -> date:
@@ -118,12 +141,15 @@ def contract_problems(folder: Path) -> set[str]:
             node = parents[node]
         if node == start:
             broken.add("cycle")
-    parties = [(r["overenskommelse_id"], r["organisation"], r["roll"])
-               for r in t["overenskommelse_parter.csv"]]
+    parties = [(r["overenskommelse_id"], r["organisation"], r["roll"]) for r in t["overenskommelse_parter.csv"]]
     if len(parties) != len(set(parties)):
         broken.add("party_twice_in_role")
-    if any(r["roll"] not in ENUMS["roll"] or r["organisationstyp"] not in ENUMS["organisationstyp"]
-           or not r["organisation"] for r in t["overenskommelse_parter.csv"]):
+    if any(
+        r["roll"] not in ENUMS["roll"]
+        or r["organisationstyp"] not in ENUMS["organisationstyp"]
+        or not r["organisation"]
+        for r in t["overenskommelse_parter.csv"]
+    ):
         broken.add("enum")
     if any(r["malgrupp"] not in ENUMS["malgrupp"] for r in t["overenskommelse_malgrupper.csv"]):
         broken.add("enum")
@@ -135,7 +161,11 @@ def test_the_checks_here_agree_with_the_hand_made_fixtures():
     for name in ("overenskommelser_2024-06-30", "overenskommelser_2024-12-31"):
         assert contract_problems(fixtures / name) == set()
     assert contract_problems(fixtures / "invalid" / "overenskommelser_2025-01-31") == {
-        "unknown_id", "bad_kommunkod", "too_few_municipalities", "cycle"}
+        "unknown_id",
+        "bad_kommunkod",
+        "too_few_municipalities",
+        "cycle",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +210,8 @@ def test_zip_deliveries_hold_the_folder(tmp_path):
     for folder, archive in zip(folders, zips, strict=True):
         with zipfile.ZipFile(archive) as z:
             assert {n: z.read(n) for n in z.namelist()} == {
-                f"{folder.name}/{n}": (folder / n).read_bytes() for n in HEADERS}
+                f"{folder.name}/{n}": (folder / n).read_bytes() for n in HEADERS
+            }
 
 
 @pytest.mark.parametrize("n", [300, 800])
@@ -204,17 +235,21 @@ def test_register_looks_like_the_real_one(valid):
     kommuner, parter, grupper = (t[f"overenskommelse_{n}.csv"] for n in ("kommuner", "parter", "malgrupper"))
     levels = Counter(a["niva"] for a in agreements.values())
     assert levels["central"] >= 1 and levels["flerkommunal"] >= 5 and levels["kommunlokal"] >= 10
-    current_regional = {a["lanskod"] for a in agreements.values()
-                        if a["niva"] == "regional" and a["status"] != "upphord"}
+    current_regional = {
+        a["lanskod"] for a in agreements.values() if a["niva"] == "regional" and a["status"] != "upphord"
+    }
     assert len(current_regional) >= 15
     assert set(Counter(a["status"] for a in agreements.values())) == ENUMS["status"]
     assert {"Samverkansmodellen 2022", "egen", "Dua unga 2015", "Dua nyanlända 2017"} <= {
-        a["mall"] for a in agreements.values()}
-    assert all(a["status"] == "upphord" and a["giltig_tom"] < "2024" for a in agreements.values()
-               if a["mall"].startswith("Dua"))
+        a["mall"] for a in agreements.values()
+    }
+    assert all(
+        a["status"] == "upphord" and a["giltig_tom"] < "2024"
+        for a in agreements.values()
+        if a["mall"].startswith("Dua")
+    )
     assert {i.split("-")[0] for i in agreements} == {"ÖK", "RÖK", "LÖK"}
-    assert all(not a["tecknad_datum"] and not a["giltig_from"] for a in agreements.values()
-               if a["status"] == "utkast")
+    assert all(not a["tecknad_datum"] and not a["giltig_from"] for a in agreements.values() if a["status"] == "utkast")
     cadence = Counter(a["uppfoljning"] for a in agreements.values() if a["mall"] == "Samverkansmodellen 2022")
     assert cadence.most_common(1)[0][0] == "halvar" and len(cadence) >= 4
     covered = {r["overenskommelse_id"] for r in kommuner}
@@ -230,11 +265,15 @@ def test_register_looks_like_the_real_one(valid):
     assert any(r["organisation"].endswith("s stad") for r in parter)
     assert any(r["organisation"].endswith("kommun, socialförvaltningen") for r in parter)
     assert {"forsakringskassan", "migrationsverket", "region_landsting"} <= {
-        r["organisationstyp"] for r in parter if r["roll"] == "namnd"}
+        r["organisationstyp"] for r in parter if r["roll"] == "namnd"
+    }
     groups = Counter(r["overenskommelse_id"] for r in grupper)
     assert set(groups.values()) <= {2, 3, 4}
-    assert all("behovsbaserad" in {r["malgrupp"] for r in grupper if r["overenskommelse_id"] == i}
-               for i, a in agreements.items() if a["mall"] == "Samverkansmodellen 2022")
+    assert all(
+        "behovsbaserad" in {r["malgrupp"] for r in grupper if r["overenskommelse_id"] == i}
+        for i, a in agreements.items()
+        if a["mall"] == "Samverkansmodellen 2022"
+    )
     raw = (valid[-1] / "overenskommelser.csv").read_bytes().decode("utf-8-sig")
     assert all(ch in raw for ch in "–,åäöÅÄÖ")
     assert "É" in (valid[-1] / "overenskommelse_parter.csv").read_text(encoding="utf-8-sig")
@@ -253,8 +292,11 @@ def test_history_evolves(valid):
         for i in set(before) & set(after):
             old, new = (dict(x, registrerad="") for x in (before[i], after[i]))
             changed += old != new
-            signed += old["status"] == "utkast" and new["status"] == "tecknad" and bool(new["giltig_from"] or
-                                                                                        new["tecknad_datum"])
+            signed += (
+                old["status"] == "utkast"
+                and new["status"] == "tecknad"
+                and bool(new["giltig_from"] or new["tecknad_datum"])
+            )
             ended += old["status"] != "upphord" and new["status"] == "upphord"
             revised += new["senast_reviderad"] > old["senast_reviderad"]
             cadence += old["uppfoljning"] != new["uppfoljning"]
@@ -265,23 +307,49 @@ def test_history_evolves(valid):
 
 def test_invalid_delivery_breaks_the_rules(register):
     assert contract_problems(register[-1]) >= {
-        "unknown_id", "bad_kommunkod", "cycle", "unknown_parent", "tom_before_from", "signed_after_snapshot",
-        "regional_without_lanskod", "duplicate_id", "too_few_municipalities"}
+        "unknown_id",
+        "bad_kommunkod",
+        "cycle",
+        "unknown_parent",
+        "tom_before_from",
+        "signed_after_snapshot",
+        "regional_without_lanskod",
+        "duplicate_id",
+        "too_few_municipalities",
+    }
     assert snapshot_of(register[-1]) > snapshot_of(register[-2])
 
 
 def test_project_validator_agrees(register):
     from ingestion.sources.agreement_register import rules as validator
+
     for folder in register[:-1]:
         assert validator.validate_delivery(folder) == [], folder.name
     assert len(validator.validate_delivery(register[-1])) >= 9
 
 
 def test_cli(tmp_path, capsys):
-    assert main(["--out", str(tmp_path), "--agreements", "60", "--seed", "5", "--invalid",
-                 "--dates", "2024-06-30,2024-12-31"]) == 0
+    assert (
+        main(
+            [
+                "--out",
+                str(tmp_path),
+                "--agreements",
+                "60",
+                "--seed",
+                "5",
+                "--invalid",
+                "--dates",
+                "2024-06-30,2024-12-31",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "invalid", "overenskommelser_2024-06-30", "overenskommelser_2024-12-31"]
+        "invalid",
+        "overenskommelser_2024-06-30",
+        "overenskommelser_2024-12-31",
+    ]
     assert [p.name for p in (tmp_path / "invalid").iterdir()] == ["overenskommelser_2025-01-31"]
     assert "overenskommelser_2025-01-31" in capsys.readouterr().out
     assert contract_problems(tmp_path / "overenskommelser_2024-12-31") == set()

@@ -29,19 +29,45 @@ from ingestion.synthetic.forms import (
 from ingestion.synthetic.register import generate_register
 
 EXPORT_HEADER = "formular_id;inskickad;overenskommelse_id;period;mallversion;avsnitt;rad;falt;varde"
-INFO_LABELS = ["överenskommelse-id", "överenskommelsens namn", "kommun(er)", "period",
-               "datum för uppföljningsmötet", "deltagande parter", "mallversion", "samverkansnivå"]
+INFO_LABELS = [
+    "överenskommelse-id",
+    "överenskommelsens namn",
+    "kommun(er)",
+    "period",
+    "datum för uppföljningsmötet",
+    "deltagande parter",
+    "mallversion",
+    "samverkansnivå",
+]
 GOAL_HEADER = ["Nr", "Mål", "Målgrupp", "Indikator", "Enhet", "Målvärde", "Utfall", "Bedömning", "Kommentar"]
 PARTICIPANT_HEADER = {
     "2023.1": ["Målgrupp", "Kön", "Deltagare", "Nya", "Avslutade", "Till arbete", "Till studier"],
-    "2024.1": ["Målgrupp", "Kön", "Åldersgrupp", "Födelseregion", "Deltagare", "Nya", "Avslutade", "Till arbete",
-               "Till studier"],
+    "2024.1": [
+        "Målgrupp",
+        "Kön",
+        "Åldersgrupp",
+        "Födelseregion",
+        "Deltagare",
+        "Nya",
+        "Avslutade",
+        "Till arbete",
+        "Till studier",
+    ],
 }
 REQUIRED_SHEETS = ["Uppgifter", "Mål", "Bedömning", "Deltagare"]
 EXTRA_SHEETS = {"Instruktioner", "Blad1"}
-TARGET_GROUPS = {"unga", "unga_utan_gymnasieexamen", "nyanlanda", "asylsokande", "langtidsarbetslosa",
-                 "funktionsnedsattning", "ekonomiskt_bistand", "utrikes_fodda_kvinnor", "arbetsgivare",
-                 "behovsbaserad"}
+TARGET_GROUPS = {
+    "unga",
+    "unga_utan_gymnasieexamen",
+    "nyanlanda",
+    "asylsokande",
+    "langtidsarbetslosa",
+    "funktionsnedsattning",
+    "ekonomiskt_bistand",
+    "utrikes_fodda_kvinnor",
+    "arbetsgivare",
+    "behovsbaserad",
+}
 ASSESSMENTS = {"Uppnått", "Delvis uppnått", "Ej uppnått", "Kan inte bedöma"}
 LEVELS = {"samtal", "samsyn", "samverkan", "samhandling"}
 CANNOT = "Kan inte bedöma"
@@ -98,13 +124,18 @@ def read_workbook(path: Path) -> dict:
         assert counts[0] is not None, f"{path.name}: empty Deltagare"
         participants.append((tuple(r[:keys]), [int(c or 0) for c in counts]))
     return {
-        "agreement_id": info["överenskommelse-id"], "period": canonical_period(str(info["period"])),
-        "template": template, "level": str(info["samverkansnivå"]).strip().lower(),
-        "meeting": info["datum för uppföljningsmötet"], "parter": info["deltagande parter"],
-        "kommuner": str(info["kommun(er)"] or ""), "modified": wb.properties.modified,
+        "agreement_id": info["överenskommelse-id"],
+        "period": canonical_period(str(info["period"])),
+        "template": template,
+        "level": str(info["samverkansnivå"]).strip().lower(),
+        "meeting": info["datum för uppföljningsmötet"],
+        "parter": info["deltagande parter"],
+        "kommuner": str(info["kommun(er)"] or ""),
+        "modified": wb.properties.modified,
         "goals": [dict(zip(GOAL_HEADER, r, strict=True)) for r in goals_rows[1:]],
         "answers": {r[0]: r[2] for r in assessment_rows[1:]},
-        "participants": participants, "sheets": wb.sheetnames,
+        "participants": participants,
+        "sheets": wb.sheetnames,
     }
 
 
@@ -123,8 +154,13 @@ def read_exports(out_dir: Path) -> dict[str, dict]:
             per_form[row[0]].append(row)
         for form_id, form_rows in per_form.items():
             first = form_rows[0]
-            form = {"agreement_id": first[2], "period": first[3], "template": first[4],
-                    "modified": utc(datetime.strptime(first[1], "%Y-%m-%d %H:%M:%S")), "rows": form_rows}
+            form = {
+                "agreement_id": first[2],
+                "period": first[3],
+                "template": first[4],
+                "modified": utc(datetime.strptime(first[1], "%Y-%m-%d %H:%M:%S")),
+                "rows": form_rows,
+            }
             if form_id in forms:
                 assert forms[form_id]["rows"] == form_rows, form_id
             forms[form_id] = form
@@ -137,13 +173,26 @@ def read_exports(out_dir: Path) -> dict[str, dict]:
         form["parter"] = by_section["uppgifter"]["parter"]["varde"]
         form["kommuner"] = by_section["uppgifter"]["kommuner"]["varde"]
         form["goals"] = [
-            {"Nr": nr, "Mål": f["mal"], "Målgrupp": f["malgrupp"], "Indikator": f["indikator"], "Enhet": f["enhet"],
-             "Målvärde": f["malvarde"], "Utfall": f["utfall"], "Bedömning": f["bedomning"]}
-            for nr, f in by_section["mal"].items()]
+            {
+                "Nr": nr,
+                "Mål": f["mal"],
+                "Målgrupp": f["malgrupp"],
+                "Indikator": f["indikator"],
+                "Enhet": f["enhet"],
+                "Målvärde": f["malvarde"],
+                "Utfall": f["utfall"],
+                "Bedömning": f["bedomning"],
+            }
+            for nr, f in by_section["mal"].items()
+        ]
         form["answers"] = {code: f["svar"] for code, f in by_section["bedomning"].items()}
-        form["participants"] = [(tuple(key.split("|")), [int(f[c]) for c in ("deltagare", "nya", "avslutade",
-                                                                              "till_arbete", "till_studier")])
-                                for key, f in by_section["deltagare"].items()]
+        form["participants"] = [
+            (
+                tuple(key.split("|")),
+                [int(f[c]) for c in ("deltagare", "nya", "avslutade", "till_arbete", "till_studier")],
+            )
+            for key, f in by_section["deltagare"].items()
+        ]
     return forms
 
 
@@ -189,8 +238,9 @@ def test_same_seed_gives_same_files(register, generated, tmp_path):
     out, summary = generated
     again = generate_followup_forms(tmp_path / "again", register, seed=5, n_bad=4)
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert names == sorted(str(p.relative_to(tmp_path / "again")) for p in (tmp_path / "again").rglob("*")
-                           if p.is_file())
+    assert names == sorted(
+        str(p.relative_to(tmp_path / "again")) for p in (tmp_path / "again").rglob("*") if p.is_file()
+    )
     for path in out.glob("*.csv"):
         assert path.read_bytes() == (tmp_path / "again" / path.name).read_bytes(), path.name
     assert again == summary
@@ -226,7 +276,10 @@ def test_workbook_structure(generated, all_forms):
     for form in workbooks:
         expected = by_file[form["source"]]
         assert (form["agreement_id"], form["period"], form["template"]) == (
-            expected["agreement_id"], expected["period"], expected["template"])
+            expected["agreement_id"],
+            expected["period"],
+            expected["template"],
+        )
         assert form["modified"] == datetime.fromisoformat(expected["submitted"]), form["source"]
         meeting = form["meeting"]
         meeting = meeting.date() if isinstance(meeting, datetime) else date.fromisoformat(meeting)
@@ -271,17 +324,23 @@ def test_export_format(generated):
             assert re.fullmatch(r"F-\d{5}", form_id) and re.fullmatch(r"\d{4}H[12]", period)
             assert datetime.strptime(submitted, "%Y-%m-%d %H:%M:%S") <= export_time + timedelta(minutes=1)
             assert template in ("2023.1", "2024.1")
-            fields = {"uppgifter": {"varde"}, "bedomning": {"svar", "kommentar"},
-                      "mal": {"mal", "malgrupp", "indikator", "enhet", "malvarde", "utfall", "bedomning", "kommentar"},
-                      "deltagare": {"deltagare", "nya", "avslutade", "till_arbete", "till_studier"}}[section]
+            fields = {
+                "uppgifter": {"varde"},
+                "bedomning": {"svar", "kommentar"},
+                "mal": {"mal", "malgrupp", "indikator", "enhet", "malvarde", "utfall", "bedomning", "kommentar"},
+                "deltagare": {"deltagare", "nya", "avslutade", "till_arbete", "till_studier"},
+            }[section]
             assert name in fields, row
             if section == "uppgifter":
                 assert key in ("kommuner", "motesdatum", "parter", "samverkansniva")
             if section == "deltagare":
                 group, sex, age, region = key.split("|")
                 assert group in TARGET_GROUPS and sex in ("K", "M")
-                assert (age, region) == ("", "") if template == "2023.1" else (age in ("16-24", "25-29", "30-64")
-                                                                              and region in ("Sverige", "Utrikes"))
+                assert (
+                    (age, region) == ("", "")
+                    if template == "2023.1"
+                    else (age in ("16-24", "25-29", "30-64") and region in ("Sverige", "Utrikes"))
+                )
                 assert re.fullmatch(r"\d+", value)
             if section == "mal" and name in ("malvarde", "utfall"):
                 assert "." not in value and re.fullmatch(r"(\d+(,\d+)?|ja|nej|)", value), row
@@ -309,8 +368,9 @@ def test_every_form_obeys_the_rules(all_forms):
                 assert goal["Bedömning"] == CANNOT
                 continue
             assert outcome >= 0 and (goal["Enhet"] != "andel" or 0 <= outcome <= 100 and 0 < target <= 100)
-            expected = "Uppnått" if outcome >= target else ("Delvis uppnått" if outcome >= 0.7 * target
-                                                           else "Ej uppnått")
+            expected = (
+                "Uppnått" if outcome >= target else ("Delvis uppnått" if outcome >= 0.7 * target else "Ej uppnått")
+            )
             assert goal["Bedömning"] == expected, (where, goal)
         assert form["participants"], where
         for key, (deltagare, nya, avslutade, arbete, studier) in form["participants"]:
@@ -320,8 +380,9 @@ def test_every_form_obeys_the_rules(all_forms):
             assert arbete + studier <= avslutade, (where, key)
     answers = [a for f in all_forms for a in f["answers"].values()]
     assert 0.01 < answers.count(CANNOT) / len(answers) < 0.12
-    assert any(re.search(r"[A-ZÅÄÖ][a-zåäö]+ [A-ZÅÄÖ][a-zåäö]+$", f["parter"]) for f in all_forms), \
+    assert any(re.search(r"[A-ZÅÄÖ][a-zåäö]+ [A-ZÅÄÖ][a-zåäö]+$", f["parter"]) for f in all_forms), (
         "some forms name a person among the parties"
+    )
 
 
 def test_templates_follow_the_period(all_forms):
@@ -330,8 +391,10 @@ def test_templates_follow_the_period(all_forms):
     assert set(before) == {"2023.1"}
     assert after.count("2024.1") > 0.7 * len(after)
     for form in all_forms:
-        assert all(len(key) == (2 if form["template"] == "2023.1" else 4) or key[2:] == ("", "")
-                   for key, _ in form["participants"])
+        assert all(
+            len(key) == (2 if form["template"] == "2023.1" else 4) or key[2:] == ("", "")
+            for key, _ in form["participants"]
+        )
 
 
 def test_corrections_late_and_missing(generated, all_forms):
@@ -365,8 +428,9 @@ def test_bad_workbooks(generated, register):
     ids = register_ids(register)
     infos = {}
     for name in bad:
-        rows = [r for r in openpyxl.load_workbook(out / "invalid" / name)["Uppgifter"].iter_rows(values_only=True)
-                if r[0]]
+        rows = [
+            r for r in openpyxl.load_workbook(out / "invalid" / name)["Uppgifter"].iter_rows(values_only=True) if r[0]
+        ]
         infos[name] = {str(r[0]).strip().lower(): r[1] for r in rows}
     assert sum(i["överenskommelse-id"] not in ids for i in infos.values()) == 1
     assert sum(canonical_period(str(i["period"])) > "2030H1" for i in infos.values()) == 1
@@ -385,8 +449,23 @@ def test_benchmark_workbooks(tmp_path):
 
 
 def test_cli(register, tmp_path, capsys):
-    assert main(["--register", str(register), "--out", str(tmp_path / "cli"), "--seed", "2",
-                 "--periods", "2024H1,2024H2", "--bad", "1"]) == 0
+    assert (
+        main(
+            [
+                "--register",
+                str(register),
+                "--out",
+                str(tmp_path / "cli"),
+                "--seed",
+                "2",
+                "--periods",
+                "2024H1,2024H2",
+                "--bad",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert '"bad": 1' in capsys.readouterr().out
     assert list((tmp_path / "cli").glob("*.xlsx")) and len(list((tmp_path / "cli" / "invalid").iterdir())) == 1
 

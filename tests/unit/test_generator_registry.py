@@ -21,18 +21,30 @@ from ingestion.core.reference import municipality_codes
 from ingestion.synthetic import registry as generator_registry
 from ingestion.synthetic.registry import generate_registry, main, write_jobseeker_month
 
-SOKANDE_HEADER = ("PNR|MANAD|KOMMUNKOD|KON|FODELSEAR|FODELSEREGION|SOKANDEKATEGORI|ETABLERING|FUNKTIONSNEDSATTNING|"
-                  "EKONOMISKT_BISTAND|INSKRIVNINGSDATUM|AVAKTUALISERINGSDATUM|AVAKTUALISERINGSORSAK|PROJEKTKOD")
+SOKANDE_HEADER = (
+    "PNR|MANAD|KOMMUNKOD|KON|FODELSEAR|FODELSEREGION|SOKANDEKATEGORI|ETABLERING|FUNKTIONSNEDSATTNING|"
+    "EKONOMISKT_BISTAND|INSKRIVNINGSDATUM|AVAKTUALISERINGSDATUM|AVAKTUALISERINGSORSAK|PROJEKTKOD"
+)
 JOBBSPAR_HEADER = "projektkod;namn;kommunkoder;typ;bransch;startdatum;slutdatum;status;antal_arbetsgivare"
 DELTAGARE_HEADER = "projektkod;PNR;startdatum;slutdatum;avbrott;aktivitet_efter"
 # The contract's code lists, written out here (kod → grupp / utfall).
 CATEGORY_GROUPS = {
-    "11": "oppet_arbetslos", "14": "program_med_aktivitetsstod", "15": "program_med_aktivitetsstod",
-    "21": "deltid_timanstalld", "22": "deltid_timanstalld", "31": "arbete_med_stod", "32": "arbete_med_stod",
+    "11": "oppet_arbetslos",
+    "14": "program_med_aktivitetsstod",
+    "15": "program_med_aktivitetsstod",
+    "21": "deltid_timanstalld",
+    "22": "deltid_timanstalld",
+    "31": "arbete_med_stod",
+    "32": "arbete_med_stod",
     "41": "ovriga",
 }
 REASON_OUTCOMES = {
-    "01": "arbete", "02": "arbete", "03": "studier", "04": "okand", "05": "annan_kontakt", "06": "ovrigt",
+    "01": "arbete",
+    "02": "arbete",
+    "03": "studier",
+    "04": "okand",
+    "05": "annan_kontakt",
+    "06": "ovrigt",
     "07": "ovrigt",
 }
 AFTER = {"osubventionerat_arbete", "subventionerat_arbete", "studier", "annat_jobbspar", "arbetsloshet", "ovrigt"}
@@ -154,8 +166,9 @@ def row_errors(row: list[str], month: str) -> list[str]:
 @pytest.fixture(scope="module")
 def extracts(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("registry")
-    generate_registry(out, MONTHS, rows_per_month=ROWS, seed=7, gzip_months={"202402"}, bad_rows_per_month=BAD,
-                      invalid_month="202403")
+    generate_registry(
+        out, MONTHS, rows_per_month=ROWS, seed=7, gzip_months={"202402"}, bad_rows_per_month=BAD, invalid_month="202403"
+    )
     return out
 
 
@@ -183,15 +196,22 @@ def test_own_luhn_check_is_right():
 def test_files(extracts):
     names = {p.relative_to(extracts).as_posix() for p in extracts.rglob("*") if p.is_file()}
     assert names == {
-        "sokandekategorier.csv", "avaktualiseringsorsaker.csv", "invalid/sokande_202403.txt",
-        "sokande_202401.txt", "sokande_202402.txt.gz", "sokande_202403.txt",
-        *(f"jobbspar_{m}.csv" for m in MONTHS), *(f"jobbspar_deltagare_{m}.csv" for m in MONTHS),
+        "sokandekategorier.csv",
+        "avaktualiseringsorsaker.csv",
+        "invalid/sokande_202403.txt",
+        "sokande_202401.txt",
+        "sokande_202402.txt.gz",
+        "sokande_202403.txt",
+        *(f"jobbspar_{m}.csv" for m in MONTHS),
+        *(f"jobbspar_deltagare_{m}.csv" for m in MONTHS),
     }
 
 
 def test_code_lists(extracts):
-    for name, header, expected in (("sokandekategorier.csv", "kod;benamning;grupp", CATEGORY_GROUPS),
-                                   ("avaktualiseringsorsaker.csv", "kod;benamning;utfall", REASON_OUTCOMES)):
+    for name, header, expected in (
+        ("sokandekategorier.csv", "kod;benamning;grupp", CATEGORY_GROUPS),
+        ("avaktualiseringsorsaker.csv", "kod;benamning;utfall", REASON_OUTCOMES),
+    ):
         raw = (extracts / name).read_bytes()
         assert not raw.startswith(codecs.BOM_UTF8)
         lines = raw.decode("utf-8").splitlines()
@@ -343,15 +363,24 @@ def test_transitions_after_a_track(tmp_path):
             end = date.fromisoformat(p["slutdatum"])
             leave = left.get(pnr_key(p["PNR"]))
             moved_on = leave is not None and leave[1] in ("01", "02", "03") and end <= leave[0] <= end + timedelta(90)
-            outcome[p["aktivitet_efter"] in ("osubventionerat_arbete", "subventionerat_arbete", "studier"), moved_on] += 1
+            outcome[
+                p["aktivitet_efter"] in ("osubventionerat_arbete", "subventionerat_arbete", "studier"), moved_on
+            ] += 1
     work = outcome[True, True] / (outcome[True, True] + outcome[True, False])
     other = outcome[False, True] / (outcome[False, True] + outcome[False, False])
     assert work > 0.5 and other < 0.3, outcome
 
 
 def test_same_seed_same_bytes_and_bad_rows_leave_valid_rows_alone(tmp_path, extracts, valid):
-    generate_registry(tmp_path / "again", MONTHS, rows_per_month=ROWS, seed=7, gzip_months={"202402"},
-                      bad_rows_per_month=BAD, invalid_month="202403")
+    generate_registry(
+        tmp_path / "again",
+        MONTHS,
+        rows_per_month=ROWS,
+        seed=7,
+        gzip_months={"202402"},
+        bad_rows_per_month=BAD,
+        invalid_month="202403",
+    )
     for path in extracts.rglob("*"):
         if path.is_file():
             assert (tmp_path / "again" / path.relative_to(extracts)).read_bytes() == path.read_bytes(), path.name
@@ -401,8 +430,24 @@ def test_write_jobseeker_month(tmp_path, monkeypatch, name):
 
 
 def test_command_line(tmp_path, capsys):
-    assert main([str(tmp_path / "a"), "--months", "202411-202501", "--rows", "1000", "--gzip", "202412",
-                 "--bad-rows", "1", "--invalid-month", "202501"]) == 0
+    assert (
+        main(
+            [
+                str(tmp_path / "a"),
+                "--months",
+                "202411-202501",
+                "--rows",
+                "1000",
+                "--gzip",
+                "202412",
+                "--bad-rows",
+                "1",
+                "--invalid-month",
+                "202501",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out.split()
     assert str(tmp_path / "a" / "sokande_202412.txt.gz") in printed
     assert (tmp_path / "a" / "invalid" / "sokande_202501.txt").exists()

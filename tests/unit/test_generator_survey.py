@@ -28,13 +28,32 @@ HEADERS = {
     "enkat.csv": ["enkat_id", "omgang", "namn", "oppnad", "stangd", "enhet"],
     "fragor.csv": ["fraga_id", "delfraga", "fragetext", "typ", "skala_id", "villkor", "jamforbar_med"],
     "skalor.csv": ["skala_id", "kod", "etikett", "substantiell", "ordning"],
-    "urval.csv": ["respondent_id", "kommunkod", "lanskod", "organisation", "aktorstyp", "overenskommelse_id", "utskick"],
+    "urval.csv": [
+        "respondent_id",
+        "kommunkod",
+        "lanskod",
+        "organisation",
+        "aktorstyp",
+        "overenskommelse_id",
+        "utskick",
+    ],
     "kodning.csv": ["respondent_id", "fraga_id", "tema", "kod"],
 }
 REQUIRED = ["enkat.csv", "fragor.csv", "skalor.csv", "urval.csv", "svar.csv"]
 ORGANISATION_TYPES = {
-    "arbetsformedlingen", "kommun", "region_landsting", "lansstyrelse", "migrationsverket", "forsakringskassan",
-    "skolmyndighet", "kommunforbund", "naringsliv", "fack", "ideell", "utbildningsanordnare", "annan",
+    "arbetsformedlingen",
+    "kommun",
+    "region_landsting",
+    "lansstyrelse",
+    "migrationsverket",
+    "forsakringskassan",
+    "skolmyndighet",
+    "kommunforbund",
+    "naringsliv",
+    "fack",
+    "ideell",
+    "utbildningsanordnare",
+    "annan",
 }
 DELIVERY_NAME = re.compile(r"(?P<enkat>[a-z_]+)_(?P<day>\d{4}-\d{2}-\d{2})")
 TAL = re.compile(r"-?\d+(,\d+)?")
@@ -348,22 +367,29 @@ def test_dua_samverkan_waves(by_survey):
 
 def latest_register(register_dir: Path) -> dict[str, list[dict[str, str]]]:
     folder = sorted(p for p in register_dir.iterdir() if p.name.startswith("overenskommelser_"))[-1]
-    return {name: read_table(folder / name)[2]
-            for name in ("overenskommelser.csv", "overenskommelse_kommuner.csv", "overenskommelse_parter.csv")}
+    return {
+        name: read_table(folder / name)[2]
+        for name in ("overenskommelser.csv", "overenskommelse_kommuner.csv", "overenskommelse_parter.csv")
+    }
 
 
 def test_party_frame_from_register(by_survey, register_dir):
     tables = check_delivery(by_survey["parter"][0])
     assert tables["enkat.csv"][0]["enhet"] == "person"
     register = latest_register(register_dir)
-    agreements = {a["overenskommelse_id"]: a for a in register["overenskommelser.csv"]
-                  if a["niva"] in ("regional", "lokal", "kommunlokal", "flerkommunal")
-                  and a["status"] in ("tecknad", "reviderad")}
+    agreements = {
+        a["overenskommelse_id"]: a
+        for a in register["overenskommelser.csv"]
+        if a["niva"] in ("regional", "lokal", "kommunlokal", "flerkommunal") and a["status"] in ("tecknad", "reviderad")
+    }
     covered = defaultdict(set)
     for row in register["overenskommelse_kommuner.csv"]:
         covered[row["overenskommelse_id"]].add(row["kommunkod"].zfill(4))
-    parties = {(p["overenskommelse_id"], p["organisation"], p["organisationstyp"])
-               for p in register["overenskommelse_parter.csv"] if p["overenskommelse_id"] in agreements}
+    parties = {
+        (p["overenskommelse_id"], p["organisation"], p["organisationstyp"])
+        for p in register["overenskommelse_parter.csv"]
+        if p["overenskommelse_id"] in agreements
+    }
     persons = Counter((r["overenskommelse_id"], r["organisation"], r["aktorstyp"]) for r in tables["urval.csv"])
     assert set(persons) == parties
     assert set(persons.values()) <= {1, 2, 3} and len(set(persons.values())) > 1
@@ -384,8 +410,11 @@ def test_party_frame_from_register(by_survey, register_dir):
     rows = {q["fragetext"]: f"{q['fraga_id']}_{q['delfraga']}" for q in tables["fragor.csv"] if q["typ"] == "matris"}
     assert {"Arbetsförmedlingen", "Kommunen", "Regionen", "Försäkringskassan"} <= set(rows)
     urval = {r["respondent_id"]: r for r in tables["urval.csv"]}
-    af = [row[rows["Arbetsförmedlingen"]] for row in tables["svar.csv"]
-          if urval[row["respondent_id"]]["aktorstyp"] == "arbetsformedlingen" and row[rows["Arbetsförmedlingen"]]]
+    af = [
+        row[rows["Arbetsförmedlingen"]]
+        for row in tables["svar.csv"]
+        if urval[row["respondent_id"]]["aktorstyp"] == "arbetsformedlingen" and row[rows["Arbetsförmedlingen"]]
+    ]
     assert sum(code == own["kod"] for code in af) > 0.8 * len(af)
     assert any(row[column] == absent["kod"] for row in tables["svar.csv"] for column in rows.values())
 
@@ -420,8 +449,13 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path):
     for hash_seed in ("1", "2"):
         out = tmp_path / hash_seed
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([sys.executable, "-m", "ingestion.synthetic.survey", "--out", str(out), "--seed", "3"],
-                       check=True, env=env, cwd=config.PROJECT_ROOT, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "ingestion.synthetic.survey", "--out", str(out), "--seed", "3"],
+            check=True,
+            env=env,
+            cwd=config.PROJECT_ROOT,
+            capture_output=True,
+        )
         outputs.append(all_bytes(out))
     assert outputs[0] == outputs[1]
 
@@ -446,6 +480,7 @@ def test_cli(tmp_path, capsys):
 
 def test_the_parser_accepts_every_generated_delivery(deliveries, without_register, tmp_path):
     from ingestion.sources.survey import rules as survey
+
     large = generate_large_survey(tmp_path, n_respondents=300, n_questions=40, seed=3)
     for path in [*deliveries.values(), *without_register, large]:
         problems = survey.validate_delivery(path)

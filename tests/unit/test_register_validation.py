@@ -55,28 +55,78 @@ def test_kommunkod_without_leading_zero_is_accepted():
     [
         ("overenskommelser.csv", ";lokal;;;2023-01-30", ";lokalt;;;2023-01-30", "värdet ”lokalt”"),
         ("overenskommelser.csv", "ÖK-2022-0150;Samverkan", "ÖK-2022-0141;Samverkan", "bara förekomma en gång"),
-        ("overenskommelser.csv", "RÖK-2022-01;Regional överenskommelse om samverkan i Stockholms län;regional;;01;",
-         "RÖK-2022-01;Regional överenskommelse om samverkan i Stockholms län;regional;;;", "regional överenskommelse ska ange sitt län"),
+        (
+            "overenskommelser.csv",
+            "RÖK-2022-01;Regional överenskommelse om samverkan i Stockholms län;regional;;01;",
+            "RÖK-2022-01;Regional överenskommelse om samverkan i Stockholms län;regional;;;",
+            "regional överenskommelse ska ange sitt län",
+        ),
         ("overenskommelser.csv", "regional;;01;", "regional;;31;", "länskoden ”31”"),
-        ("overenskommelser.csv", "2023-01-01;2026-12-31;tecknad", "2023-01-01;2022-12-31;tecknad", "giltig_tom får inte vara före giltig_from"),
-        ("overenskommelser.csv", ";2023-04-03;2023-05-01;", ";2024-07-03;2023-05-01;", "tecknad_datum får inte vara efter"),
-        ("overenskommelser.csv", ";2023-04-03;2023-05-01;", ";2023-02-30;2023-05-01;", "”2023-02-30” är inget giltigt datum"),
+        (
+            "overenskommelser.csv",
+            "2023-01-01;2026-12-31;tecknad",
+            "2023-01-01;2022-12-31;tecknad",
+            "giltig_tom får inte vara före giltig_from",
+        ),
+        (
+            "overenskommelser.csv",
+            ";2023-04-03;2023-05-01;",
+            ";2024-07-03;2023-05-01;",
+            "tecknad_datum får inte vara efter",
+        ),
+        (
+            "overenskommelser.csv",
+            ";2023-04-03;2023-05-01;",
+            ";2023-02-30;2023-05-01;",
+            "”2023-02-30” är inget giltigt datum",
+        ),
         ("overenskommelser.csv", ";2023-04-03;2023-05-01;", ";3/4/2023;2023-05-01;", "ÅÅÅÅ-MM-DD"),
-        ("overenskommelser.csv", "lokal;;;2023-01-30", "lokal;ÖK-1999-0001;;2023-01-30", "”ÖK-1999-0001” finns inte i samma leverans"),
+        (
+            "overenskommelser.csv",
+            "lokal;;;2023-01-30",
+            "lokal;ÖK-1999-0001;;2023-01-30",
+            "”ÖK-1999-0001” finns inte i samma leverans",
+        ),
         ("overenskommelser.csv", ";tecknad;;egen;ar;", ";signerad;;egen;ar;", "status ska vara"),
         ("overenskommelser.csv", ";egen;ar;J;N;N;J;J;", ";egen;ar;Kanske;N;N;J;J;", "har_mal ska vara J/N"),
         ("overenskommelse_kommuner.csv", "ÖK-2023-0044;2523;egen", "ÖK-2023-0044;2523;ibland", "tackning ska vara"),
-        ("overenskommelse_kommuner.csv", "ÖK-2023-0012;0127;egen", "ÖK-2023-0012;0127;egen\r\nÖK-2023-0012;9999;egen",
-         "kommunkoden ”9999”"),
-        ("overenskommelse_kommuner.csv", "ÖK-2023-0012;0127;egen\r\n", "", "lokal överenskommelse som är tecknad eller reviderad ska täcka minst 1"),
-        ("overenskommelse_kommuner.csv", "ÖK-2022-0150;0160;egen\r\nÖK-2022-0150;0115;egen\r\n", "",
-         "flerkommunal överenskommelse som är tecknad eller reviderad ska täcka minst 2"),
-        ("overenskommelse_parter.csv", "ÖK-2023-0012;Botkyrka kommun;kommun;undertecknare",
-         "ÖK-2023-0012;Botkyrka kommun;kommun;undertecknare\r\nÖK-2023-0012;Botkyrka kommun;kommun;undertecknare",
-         "en gång per roll"),
-        ("overenskommelse_parter.csv", "Botkyrka kommun;kommun;", "Botkyrka kommun;kommunen;", "organisationstyp ska vara"),
+        (
+            "overenskommelse_kommuner.csv",
+            "ÖK-2023-0012;0127;egen",
+            "ÖK-2023-0012;0127;egen\r\nÖK-2023-0012;9999;egen",
+            "kommunkoden ”9999”",
+        ),
+        (
+            "overenskommelse_kommuner.csv",
+            "ÖK-2023-0012;0127;egen\r\n",
+            "",
+            "lokal överenskommelse som är tecknad eller reviderad ska täcka minst 1",
+        ),
+        (
+            "overenskommelse_kommuner.csv",
+            "ÖK-2022-0150;0160;egen\r\nÖK-2022-0150;0115;egen\r\n",
+            "",
+            "flerkommunal överenskommelse som är tecknad eller reviderad ska täcka minst 2",
+        ),
+        (
+            "overenskommelse_parter.csv",
+            "ÖK-2023-0012;Botkyrka kommun;kommun;undertecknare",
+            "ÖK-2023-0012;Botkyrka kommun;kommun;undertecknare\r\nÖK-2023-0012;Botkyrka kommun;kommun;undertecknare",
+            "en gång per roll",
+        ),
+        (
+            "overenskommelse_parter.csv",
+            "Botkyrka kommun;kommun;",
+            "Botkyrka kommun;kommunen;",
+            "organisationstyp ska vara",
+        ),
         ("overenskommelse_malgrupper.csv", "ÖK-2023-0012;unga", "ÖK-2023-0012;pensionarer", "malgrupp ska vara"),
-        ("overenskommelse_malgrupper.csv", "ÖK-2023-0012;unga", "ÖK-2023-0013;unga", "”ÖK-2023-0013” finns inte i overenskommelser.csv"),
+        (
+            "overenskommelse_malgrupper.csv",
+            "ÖK-2023-0012;unga",
+            "ÖK-2023-0013;unga",
+            "”ÖK-2023-0013” finns inte i overenskommelser.csv",
+        ),
         ("overenskommelser.csv", "overenskommelse_id;namn;niva", "overenskommelse_id;titel;niva", "kolumnen saknas"),
         ("overenskommelser.csv", ";registrerad", ";registrerad;extra", "okänd kolumn"),
         ("overenskommelse_malgrupper.csv", "ÖK-2023-0012;unga", "ÖK-2023-0012;unga;x", "raden har 3 fält"),
@@ -115,8 +165,12 @@ def test_not_utf8_is_rejected_in_plain_words(tmp_path):
 
 
 def test_quoted_semicolons_and_line_breaks_are_data(tmp_path):
-    target = edit(tmp_path, "overenskommelser.csv", ";Lokal överenskommelse Botkyrka;",
-                  ';"Lokal överenskommelse; Botkyrka\r\n(""reviderad"")";')
+    target = edit(
+        tmp_path,
+        "overenskommelser.csv",
+        ";Lokal överenskommelse Botkyrka;",
+        ';"Lokal överenskommelse; Botkyrka\r\n(""reviderad"")";',
+    )
     parsed = validate(read_delivery(target))
     assert parsed.problems == []
     names = parsed.frames["overenskommelser.csv"].set_index("overenskommelse_id")["namn"]

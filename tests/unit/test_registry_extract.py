@@ -17,8 +17,9 @@ from ingestion.sources.registry.jobtracks import normalise_pnr
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "registry"
 KEY = b"k" * 64
-CODES = CodeLists(frozenset({"11", "14", "15", "21", "22", "31", "32", "41"}),
-                  frozenset({"01", "02", "03", "04", "05", "06", "07"}))
+CODES = CodeLists(
+    frozenset({"11", "14", "15", "21", "22", "31", "32", "41"}), frozenset({"01", "02", "03", "04", "05", "06", "07"})
+)
 
 
 def run(path: Path, **kwargs):
@@ -63,7 +64,9 @@ def test_siphash_matches_the_reference_test_vector():
     assert tags[0].tobytes().hex() == "d626b266905ef35882634df68532c125"
     assert tags[2].tobytes() == tags[0].tobytes() != tags[1].tobytes()
     assert pseudonym.pseudonymise_many([first, second], KEY) == [
-        pseudonym.pseudonymise(first, KEY), pseudonym.pseudonymise(second, KEY)]
+        pseudonym.pseudonymise(first, KEY),
+        pseudonym.pseudonymise(second, KEY),
+    ]
 
 
 def test_both_spellings_give_the_same_pseudonym_and_another_key_another(tmp_path):
@@ -74,38 +77,50 @@ def test_both_spellings_give_the_same_pseudonym_and_another_key_another(tmp_path
     assert pseudonym.pseudonymise(pnr().encode(), b"other" * 12) != plain_lines[0].split("|")[1]
 
 
-@pytest.mark.parametrize(("changes", "column", "fragment"), [
-    ({"PNR": pnr()[:11]}, "PNR", "fel längd"),
-    ({"PNR": pnr()[:10] + "X" + pnr()[11]}, "PNR", "fel längd"),
-    ({"PNR": pnr()[:8] + "+" + pnr()[8:]}, "PNR", "fel längd"),
-    ({"PNR": pnr("19850230")}, "PNR", "inget verkligt datum"),
-    ({"PNR": pnr()[:11] + str((int(pnr()[11]) + 1) % 10)}, "PNR", "kontrollsiffra"),
-    ({"MANAD": "202405"}, "MANAD", "inte filens månad"),
-    ({"KOMMUNKOD": "0199"}, "KOMMUNKOD", "okänd kommunkod"),
-    ({"KOMMUNKOD": "01801"}, "KOMMUNKOD", "okänd kommunkod"),
-    ({"KOMMUNKOD": ""}, "KOMMUNKOD", "okänd kommunkod"),
-    ({"KON": "X"}, "KON", "K eller M"),
-    ({"FODELSEAR": "85"}, "FODELSEAR", "årtal"),
-    ({"FODELSEAR": "2030"}, "FODELSEAR", "årtal"),
-    ({"FODELSEREGION": "NO"}, "FODELSEREGION", "SE, EU eller UE"),
-    ({"SOKANDEKATEGORI": "99"}, "SOKANDEKATEGORI", "okänd sökandekategori"),
-    ({"SOKANDEKATEGORI": "1"}, "SOKANDEKATEGORI", "okänd sökandekategori"),
-    ({"ETABLERING": "Ja"}, "ETABLERING", "J, N eller tom"),
-    ({"EKONOMISKT_BISTAND": "x"}, "EKONOMISKT_BISTAND", "J, N eller tom"),
-    ({"INSKRIVNINGSDATUM": "2023-02-30"}, "INSKRIVNINGSDATUM", "inget verkligt datum"),
-    ({"INSKRIVNINGSDATUM": ""}, "INSKRIVNINGSDATUM", "saknas"),
-    ({"INSKRIVNINGSDATUM": "2024-07-01"}, "INSKRIVNINGSDATUM", "efter månadens slut"),
-    ({"AVAKTUALISERINGSDATUM": "2024-05-31", "AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSDATUM",
-     "inte i filens månad"),
-    ({"AVAKTUALISERINGSDATUM": "2024-06-31", "AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSDATUM",
-     "inget verkligt datum"),
-    ({"AVAKTUALISERINGSDATUM": "2024-06-10"}, "AVAKTUALISERINGSORSAK", "tillsammans"),
-    ({"AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSORSAK", "tillsammans"),
-    ({"AVAKTUALISERINGSDATUM": "2024-06-10", "AVAKTUALISERINGSORSAK": "42"}, "AVAKTUALISERINGSORSAK",
-     "okänd avaktualiseringsorsak"),
-    ({"PROJEKTKOD": "JS\\0180"}, None, "omvänt snedstreck"),
-    ({"PROJEKTKOD": "J" * 41}, "PROJEKTKOD", "40 tecken"),
-])
+@pytest.mark.parametrize(
+    ("changes", "column", "fragment"),
+    [
+        ({"PNR": pnr()[:11]}, "PNR", "fel längd"),
+        ({"PNR": pnr()[:10] + "X" + pnr()[11]}, "PNR", "fel längd"),
+        ({"PNR": pnr()[:8] + "+" + pnr()[8:]}, "PNR", "fel längd"),
+        ({"PNR": pnr("19850230")}, "PNR", "inget verkligt datum"),
+        ({"PNR": pnr()[:11] + str((int(pnr()[11]) + 1) % 10)}, "PNR", "kontrollsiffra"),
+        ({"MANAD": "202405"}, "MANAD", "inte filens månad"),
+        ({"KOMMUNKOD": "0199"}, "KOMMUNKOD", "okänd kommunkod"),
+        ({"KOMMUNKOD": "01801"}, "KOMMUNKOD", "okänd kommunkod"),
+        ({"KOMMUNKOD": ""}, "KOMMUNKOD", "okänd kommunkod"),
+        ({"KON": "X"}, "KON", "K eller M"),
+        ({"FODELSEAR": "85"}, "FODELSEAR", "årtal"),
+        ({"FODELSEAR": "2030"}, "FODELSEAR", "årtal"),
+        ({"FODELSEREGION": "NO"}, "FODELSEREGION", "SE, EU eller UE"),
+        ({"SOKANDEKATEGORI": "99"}, "SOKANDEKATEGORI", "okänd sökandekategori"),
+        ({"SOKANDEKATEGORI": "1"}, "SOKANDEKATEGORI", "okänd sökandekategori"),
+        ({"ETABLERING": "Ja"}, "ETABLERING", "J, N eller tom"),
+        ({"EKONOMISKT_BISTAND": "x"}, "EKONOMISKT_BISTAND", "J, N eller tom"),
+        ({"INSKRIVNINGSDATUM": "2023-02-30"}, "INSKRIVNINGSDATUM", "inget verkligt datum"),
+        ({"INSKRIVNINGSDATUM": ""}, "INSKRIVNINGSDATUM", "saknas"),
+        ({"INSKRIVNINGSDATUM": "2024-07-01"}, "INSKRIVNINGSDATUM", "efter månadens slut"),
+        (
+            {"AVAKTUALISERINGSDATUM": "2024-05-31", "AVAKTUALISERINGSORSAK": "01"},
+            "AVAKTUALISERINGSDATUM",
+            "inte i filens månad",
+        ),
+        (
+            {"AVAKTUALISERINGSDATUM": "2024-06-31", "AVAKTUALISERINGSORSAK": "01"},
+            "AVAKTUALISERINGSDATUM",
+            "inget verkligt datum",
+        ),
+        ({"AVAKTUALISERINGSDATUM": "2024-06-10"}, "AVAKTUALISERINGSORSAK", "tillsammans"),
+        ({"AVAKTUALISERINGSORSAK": "01"}, "AVAKTUALISERINGSORSAK", "tillsammans"),
+        (
+            {"AVAKTUALISERINGSDATUM": "2024-06-10", "AVAKTUALISERINGSORSAK": "42"},
+            "AVAKTUALISERINGSORSAK",
+            "okänd avaktualiseringsorsak",
+        ),
+        ({"PROJEKTKOD": "JS\\0180"}, None, "omvänt snedstreck"),
+        ({"PROJEKTKOD": "J" * 41}, "PROJEKTKOD", "40 tecken"),
+    ],
+)
 def test_each_rule_sets_the_row_aside_with_column_and_reason(tmp_path, changes, column, fragment):
     good = [row(PNR=pnr(serial=f"{i:03d}")) for i in range(3)]
     stats, lines = run(write(tmp_path, [*good, row(**changes)]))
@@ -116,10 +131,12 @@ def test_each_rule_sets_the_row_aside_with_column_and_reason(tmp_path, changes, 
 
 
 def test_valid_variants_are_accepted(tmp_path):
-    rows = [row(SOKANDEKATEGORI="", AVAKTUALISERINGSDATUM="2024-06-30", AVAKTUALISERINGSORSAK="03"),
-            row(PNR=pnr("20000229", "123"), FODELSEAR="2000", ETABLERING="J", FODELSEREGION="UE"),
-            row(PNR=pnr("19640101", "111"), KOMMUNKOD="2584", ETABLERING="", FUNKTIONSNEDSATTNING="J"),
-            row(PNR=pnr("19900505", "222"), PROJEKTKOD="JS-0180-0042 Södertörn")]
+    rows = [
+        row(SOKANDEKATEGORI="", AVAKTUALISERINGSDATUM="2024-06-30", AVAKTUALISERINGSORSAK="03"),
+        row(PNR=pnr("20000229", "123"), FODELSEAR="2000", ETABLERING="J", FODELSEREGION="UE"),
+        row(PNR=pnr("19640101", "111"), KOMMUNKOD="2584", ETABLERING="", FUNKTIONSNEDSATTNING="J"),
+        row(PNR=pnr("19900505", "222"), PROJEKTKOD="JS-0180-0042 Södertörn"),
+    ]
     stats, lines = run(write(tmp_path, rows))
     assert stats.n_bad == 0, stats.rejects
     assert len(lines) == 4

@@ -23,12 +23,27 @@ TARGET_GROUPS = "overenskommelse_malgrupper.csv"
 
 # ja/nej columns of overenskommelser.csv
 FLAG_COLUMNS = [
-    "har_mal", "har_uppfoljningsprocess", "malgrupp_arbetsgivare", "malgrupp_arbetssokande", "samordning_etablering",
+    "har_mal",
+    "har_uppfoljningsprocess",
+    "malgrupp_arbetsgivare",
+    "malgrupp_arbetssokande",
+    "samordning_etablering",
 ]
 COLUMNS: dict[str, list[str]] = {
     AGREEMENTS: [
-        "overenskommelse_id", "namn", "niva", "overordnad_id", "lanskod", "tecknad_datum",
-        "giltig_from", "giltig_tom", "status", "senast_reviderad", "mall", "uppfoljning", *FLAG_COLUMNS,
+        "overenskommelse_id",
+        "namn",
+        "niva",
+        "overordnad_id",
+        "lanskod",
+        "tecknad_datum",
+        "giltig_from",
+        "giltig_tom",
+        "status",
+        "senast_reviderad",
+        "mall",
+        "uppfoljning",
+        *FLAG_COLUMNS,
         "registrerad",
     ],
     MUNICIPALITIES: ["overenskommelse_id", "kommunkod", "tackning"],

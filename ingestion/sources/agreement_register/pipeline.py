@@ -22,4 +22,3 @@ def find_new(landing: Path | str | None = None, url: str | None = None) -> list[
 
 def process(path: str, landing: str | None = None, run_id: str | None = None, url: str | None = None) -> list[dict]:
     return folder_pipeline.process(SPEC, path, run_id, url)
-

@@ -36,6 +36,7 @@ class ParsedDelivery:
     def row_counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in self.frames.items()}
 
+
 def snapshot_date_of(name: str) -> date | None:
     match = re.fullmatch(r"overenskommelser_(\d{4}-\d{2}-\d{2})", name)
     if not match:
@@ -45,14 +46,21 @@ def snapshot_date_of(name: str) -> date | None:
     except ValueError:
         return None
 
+
 def parse(delivery: Delivery) -> ParsedDelivery:
     """Read the four files; problems here are about the delivery's shape (names, files, headers)."""
     import pandas as pd
 
     parsed = ParsedDelivery(delivery.name, delivery.checksum, snapshot_date_of(delivery.name))
     if parsed.snapshot_date is None:
-        parsed.problems.append(Problem(delivery.name, None, None,
-            "leveransens namn ska vara overenskommelser_ÅÅÅÅ-MM-DD med ett giltigt datum (ögonblicksbildens datum)"))
+        parsed.problems.append(
+            Problem(
+                delivery.name,
+                None,
+                None,
+                "leveransens namn ska vara overenskommelser_ÅÅÅÅ-MM-DD med ett giltigt datum (ögonblicksbildens datum)",
+            )
+        )
     by_lower = {name.lower(): name for name in delivery.files}
     for file_name, expected in COLUMNS.items():
         actual_name = by_lower.get(file_name)
@@ -70,22 +78,27 @@ def parse(delivery: Delivery) -> ParsedDelivery:
         for column in missing:
             parsed.problems.append(Problem(file_name, 1, column, "kolumnen saknas i rubrikraden"))
         for column in unknown:
-            parsed.problems.append(Problem(file_name, 1, column or "(tom rubrik)",
-                                           "okänd kolumn: kontraktet har inte den kolumnen"))
+            parsed.problems.append(
+                Problem(file_name, 1, column or "(tom rubrik)", "okänd kolumn: kontraktet har inte den kolumnen")
+            )
         if missing or unknown:
             continue
         records = []
         for line, cells in table.rows:
             if len(cells) != len(header):
-                parsed.problems.append(Problem(file_name, line, None,
-                    f"raden har {len(cells)} fält men rubrikraden har {len(header)}"))
+                parsed.problems.append(
+                    Problem(file_name, line, None, f"raden har {len(cells)} fält men rubrikraden har {len(header)}")
+                )
                 continue
             values = dict(zip(header, cells, strict=True))
             records.append([line] + [values[c] if values[c].strip() != "" else None for c in expected])
         parsed.frames[file_name] = pd.DataFrame(records, columns=[ROW_COLUMN] + expected, dtype=object)
     return parsed
 
+
 def raw_tables(parsed: ParsedDelivery) -> dict[str, Rows]:
     """The rows to COPY: each file into its raw table, with the snapshot date and line number."""
-    return {RAW_TABLES[name]: frame_rows(frame, {"_snapshot_date": parsed.snapshot_date})
-            for name, frame in parsed.frames.items()}
+    return {
+        RAW_TABLES[name]: frame_rows(frame, {"_snapshot_date": parsed.snapshot_date})
+        for name, frame in parsed.frames.items()
+    }

@@ -19,8 +19,18 @@ FILE_PATTERN = r"(?i)(?!~\$).+\.xlsx|uppfoljning_export_.*\.csv"
 TEMPLATES = ("2023.1", "2024.1")
 
 # Codes used to normalise what people write; the GX suites hold the rules themselves.
-TARGET_GROUPS = ("unga", "unga_utan_gymnasieexamen", "nyanlanda", "asylsokande", "langtidsarbetslosa",
-                 "funktionsnedsattning", "ekonomiskt_bistand", "utrikes_fodda_kvinnor", "arbetsgivare", "behovsbaserad")
+TARGET_GROUPS = (
+    "unga",
+    "unga_utan_gymnasieexamen",
+    "nyanlanda",
+    "asylsokande",
+    "langtidsarbetslosa",
+    "funktionsnedsattning",
+    "ekonomiskt_bistand",
+    "utrikes_fodda_kvinnor",
+    "arbetsgivare",
+    "behovsbaserad",
+)
 
 ASSESSMENT_CODES = ("uppnatt", "delvis_uppnatt", "ej_uppnatt", "kan_inte_bedoma")
 
@@ -51,14 +61,31 @@ INFO_LABELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "samverkansniva": ("Samverkansnivå", ("samverkansniva",)),
 }
 
-GOAL_COLUMNS = {"nr": "Nr", "mal": "Mål", "malgrupp": "Målgrupp", "indikator": "Indikator", "enhet": "Enhet",
-                "malvarde": "Målvärde", "utfall": "Utfall", "bedomning": "Bedömning", "kommentar": "Kommentar"}
+GOAL_COLUMNS = {
+    "nr": "Nr",
+    "mal": "Mål",
+    "malgrupp": "Målgrupp",
+    "indikator": "Indikator",
+    "enhet": "Enhet",
+    "malvarde": "Målvärde",
+    "utfall": "Utfall",
+    "bedomning": "Bedömning",
+    "kommentar": "Kommentar",
+}
 
 ASSESSMENT_COLUMNS = {"fraga": "Fråga", "fragetext": "Frågetext", "svar": "Svar", "kommentar": "Kommentar"}
 
-PARTICIPANT_COLUMNS = {"malgrupp": "Målgrupp", "kon": "Kön", "aldersgrupp": "Åldersgrupp",
-                       "fodelseregion": "Födelseregion", "deltagare": "Deltagare", "nya": "Nya",
-                       "avslutade": "Avslutade", "till_arbete": "Till arbete", "till_studier": "Till studier"}
+PARTICIPANT_COLUMNS = {
+    "malgrupp": "Målgrupp",
+    "kon": "Kön",
+    "aldersgrupp": "Åldersgrupp",
+    "fodelseregion": "Födelseregion",
+    "deltagare": "Deltagare",
+    "nya": "Nya",
+    "avslutade": "Avslutade",
+    "till_arbete": "Till arbete",
+    "till_studier": "Till studier",
+}
 
 TABLE_COLUMNS = {GOALS: GOAL_COLUMNS, ASSESSMENTS: ASSESSMENT_COLUMNS, PARTICIPANTS: PARTICIPANT_COLUMNS}
 
@@ -73,13 +100,26 @@ ZERO_WHEN_EMPTY = ("nya", "till_arbete", "till_studier")
 
 HEADER_SEARCH_ROWS = 10  # a table's header row is looked for among the first rows of its sheet
 
-EXPORT_COLUMNS = ["formular_id", "inskickad", "overenskommelse_id", "period", "mallversion", "avsnitt", "rad",
-                  "falt", "varde"]
+EXPORT_COLUMNS = [
+    "formular_id",
+    "inskickad",
+    "overenskommelse_id",
+    "period",
+    "mallversion",
+    "avsnitt",
+    "rad",
+    "falt",
+    "varde",
+]
 
 EXPORT_FORM_COLUMNS = ("inskickad", "overenskommelse_id", "period", "mallversion")  # same on every row of a form
 
-EXPORT_INFO = {"kommuner": "kommuner", "motesdatum": "motesdatum", "parter": "deltagande_parter",
-               "samverkansniva": "samverkansniva"}
+EXPORT_INFO = {
+    "kommuner": "kommuner",
+    "motesdatum": "motesdatum",
+    "parter": "deltagande_parter",
+    "samverkansniva": "samverkansniva",
+}
 
 EXPORT_FIELDS = {
     GOALS: ("mal", "malgrupp", "indikator", "enhet", "malvarde", "utfall", "bedomning", "kommentar"),
@@ -88,9 +128,20 @@ EXPORT_FIELDS = {
 }
 
 # Fields of the common model that make up its content (the checksum); derived and source fields are left out.
-CONTENT_FIELDS = ("overenskommelse_id", "period", "period_as_written", "template_version", "submitted_at",
-                  "submitted_at_basis", "overenskommelse_namn", "kommuner_as_written", "kommunkoder", "motesdatum",
-                  "deltagande_parter", "samverkansniva")
+CONTENT_FIELDS = (
+    "overenskommelse_id",
+    "period",
+    "period_as_written",
+    "template_version",
+    "submitted_at",
+    "submitted_at_basis",
+    "overenskommelse_namn",
+    "kommuner_as_written",
+    "kommunkoder",
+    "motesdatum",
+    "deltagande_parter",
+    "samverkansniva",
+)
 
 YES = {"ja", "j", "1", "yes", "true", "sant"}
 
@@ -98,20 +149,66 @@ NO = {"nej", "n", "0", "no", "false", "falskt"}
 
 SEXES = {"kvinnor": "kvinnor", "kvinna": "kvinnor", "k": "kvinnor", "man": "man", "män": "man", "m": "man"}
 
-REGIONS = {"sverige": "sverige", "inrikes": "sverige", "inrikes född": "sverige", "inrikes födda": "sverige",
-           "utrikes": "utrikes", "utrikes född": "utrikes", "utrikes födda": "utrikes"}
+REGIONS = {
+    "sverige": "sverige",
+    "inrikes": "sverige",
+    "inrikes född": "sverige",
+    "inrikes födda": "sverige",
+    "utrikes": "utrikes",
+    "utrikes född": "utrikes",
+    "utrikes födda": "utrikes",
+}
 
 FORM_COLUMNS = [
-    "form_id", "source_format", "source_file", "content_checksum", "overenskommelse_id", "period",
-    "period_as_written", "template_version", "submitted_at", "submitted_at_basis", "overenskommelse_namn",
-    "kommuner_as_written", "kommunkoder", "motesdatum", "deltagande_parter", "deltagande_parter_utan_namn",
+    "form_id",
+    "source_format",
+    "source_file",
+    "content_checksum",
+    "overenskommelse_id",
+    "period",
+    "period_as_written",
+    "template_version",
+    "submitted_at",
+    "submitted_at_basis",
+    "overenskommelse_namn",
+    "kommuner_as_written",
+    "kommunkoder",
+    "motesdatum",
+    "deltagande_parter",
+    "deltagande_parter_utan_namn",
     "samverkansniva",
 ]
 CHILD_TABLES = {
-    "raw.followup_goals": ("goals", ["nr", "mal", "mal_utan_namn", "malgrupp", "indikator", "enhet", "malvarde",
-                                     "utfall", "bedomning", "kommentar", "kommentar_utan_namn"]),
+    "raw.followup_goals": (
+        "goals",
+        [
+            "nr",
+            "mal",
+            "mal_utan_namn",
+            "malgrupp",
+            "indikator",
+            "enhet",
+            "malvarde",
+            "utfall",
+            "bedomning",
+            "kommentar",
+            "kommentar_utan_namn",
+        ],
+    ),
     "raw.followup_assessments": ("assessments", ["fraga", "svar", "kommentar", "kommentar_utan_namn"]),
-    "raw.followup_participants": ("participants", ["malgrupp", "kon", "aldersgrupp", "fodelseregion", "deltagare",
-                                                   "nya", "avslutade", "till_arbete", "till_studier"]),
+    "raw.followup_participants": (
+        "participants",
+        [
+            "malgrupp",
+            "kon",
+            "aldersgrupp",
+            "fodelseregion",
+            "deltagare",
+            "nya",
+            "avslutade",
+            "till_arbete",
+            "till_studier",
+        ],
+    ),
 }
 RAW_TABLES = ["raw.followup_forms", *CHILD_TABLES]

@@ -34,8 +34,15 @@ def read_export(data: bytes, file_name: str) -> tuple[list[Form], list[Problem]]
     header = [loose_label(h).replace(" ", "_") for h in table.header]
     missing = [c for c in EXPORT_COLUMNS if c not in header]
     if missing:
-        return [], [Problem(file_name, 1, c, f"kolumnen saknas i rubrikraden (exporten ska ha kolumnerna "
-                                             f"{', '.join(EXPORT_COLUMNS)})") for c in missing]
+        return [], [
+            Problem(
+                file_name,
+                1,
+                c,
+                f"kolumnen saknas i rubrikraden (exporten ska ha kolumnerna {', '.join(EXPORT_COLUMNS)})",
+            )
+            for c in missing
+        ]
     position = {c: header.index(c) for c in EXPORT_COLUMNS}
     file_problems: list[Problem] = []
     grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -52,8 +59,9 @@ def read_export(data: bytes, file_name: str) -> tuple[list[Form], list[Problem]]
         record = {c: cells[position[c]] for c in EXPORT_COLUMNS}
         form_id = record["formular_id"].strip()
         if not form_id:
-            file_problems.append(Problem(file_name, line, "formular_id",
-                "formular_id saknas: raden kan inte knytas till något formulär"))
+            file_problems.append(
+                Problem(file_name, line, "formular_id", "formular_id saknas: raden kan inte knytas till något formulär")
+            )
             continue
         grouped.setdefault(form_id, []).append((line, record))
     forms = [_export_form(file_name, form_id, lines) for form_id, lines in grouped.items()]
@@ -63,6 +71,7 @@ def read_export(data: bytes, file_name: str) -> tuple[list[Form], list[Problem]]
     for problems in short_lines.values():
         file_problems += problems
     return forms, file_problems
+
 
 def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, str]]]) -> Form:
     form = Form(form_id=form_id, source_format="csv", source_file=file_name, submitted_at_basis="webbverktyget")
@@ -78,12 +87,21 @@ def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, 
     for column in EXPORT_FORM_COLUMNS:
         for line, record in lines[1:]:
             if record[column].strip() != first[column].strip():
-                problem(line, column, f"formuläret har olika värden i {column}: {quote(first[column].strip())} "
-                                      f"(rad {first_line}) och {quote(record[column].strip())} (rad {line}); "
-                                      "alla rader i ett formulär ska ha samma värde")
+                problem(
+                    line,
+                    column,
+                    f"formuläret har olika värden i {column}: {quote(first[column].strip())} "
+                    f"(rad {first_line}) och {quote(record[column].strip())} (rad {line}); "
+                    "alla rader i ett formulär ska ha samma värde",
+                )
                 break
-    places.info.update({"overenskommelse_id": (first_line, "overenskommelse_id"), "period": (first_line, "period"),
-                        "template_version": (first_line, "mallversion")})
+    places.info.update(
+        {
+            "overenskommelse_id": (first_line, "overenskommelse_id"),
+            "period": (first_line, "period"),
+            "template_version": (first_line, "mallversion"),
+        }
+    )
     # Uppgifter lines that are missing are named by their field on the form's first line.
     places.info.update({field_name: (first_line, name) for name, field_name in EXPORT_INFO.items()})
     set_info(form, "overenskommelse_id", first["overenskommelse_id"])
@@ -91,8 +109,11 @@ def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, 
     set_info(form, "template_version", first["mallversion"])
     submitted = _local_timestamp(first["inskickad"])
     if submitted is None:
-        problem(first_line, "inskickad", f"inskickad {quote(first['inskickad'].strip())} är ingen tidpunkt "
-                                         "(väntade ÅÅÅÅ-MM-DD TT:MM:SS)")
+        problem(
+            first_line,
+            "inskickad",
+            f"inskickad {quote(first['inskickad'].strip())} är ingen tidpunkt (väntade ÅÅÅÅ-MM-DD TT:MM:SS)",
+        )
     form.submitted_at = submitted
 
     seen: dict[tuple[str, str, str], tuple[int, str]] = {}
@@ -101,28 +122,41 @@ def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, 
         section = loose_label(record["avsnitt"]).replace(" ", "_")
         key, name, value = record["rad"].strip(), loose_label(record["falt"]).replace(" ", "_"), record["varde"]
         if section not in SECTIONS:
-            problem(line, "avsnitt", f"okänt avsnitt {quote(record['avsnitt'].strip())} (avsnitten är "
-                                     f"{', '.join(SECTIONS)})")
+            problem(
+                line,
+                "avsnitt",
+                f"okänt avsnitt {quote(record['avsnitt'].strip())} (avsnitten är {', '.join(SECTIONS)})",
+            )
             continue
         allowed = ("varde",) if section == INFO else EXPORT_FIELDS[section]
         if name not in allowed:
-            problem(line, "falt", f"okänt fält {quote(record['falt'].strip())} i avsnittet {section} (fälten är "
-                                  f"{', '.join(allowed)})")
+            problem(
+                line,
+                "falt",
+                f"okänt fält {quote(record['falt'].strip())} i avsnittet {section} (fälten är {', '.join(allowed)})",
+            )
             continue
         identity = (section, key.lower(), name)
         if identity in seen and seen[identity][1].strip() != value.strip():
             # Two different values for one cell: ambiguous. The later one is kept so that its own rules
             # are checked too (an export line appended as a correction is the usual cause).
             earlier_line, earlier = seen[identity]
-            problem(line, name, f"{section} {quote(key)} {name} har två olika värden: {quote(earlier.strip())} på "
-                                f"rad {earlier_line} och {quote(value.strip())} på rad {line} (regel: varje värde "
-                                "finns en gång per formulär)")
+            problem(
+                line,
+                name,
+                f"{section} {quote(key)} {name} har två olika värden: {quote(earlier.strip())} på "
+                f"rad {earlier_line} och {quote(value.strip())} på rad {line} (regel: varje värde "
+                "finns en gång per formulär)",
+            )
         seen[identity] = (line, value)
         if section == INFO:
             field_name = EXPORT_INFO.get(key.lower())
             if field_name is None:
-                problem(line, "rad", f"okänd uppgift {quote(key)} i avsnittet uppgifter (uppgifterna är "
-                                     f"{', '.join(EXPORT_INFO)})")
+                problem(
+                    line,
+                    "rad",
+                    f"okänd uppgift {quote(key)} i avsnittet uppgifter (uppgifterna är {', '.join(EXPORT_INFO)})",
+                )
                 continue
             places.info[field_name] = (line, key.lower())
             set_info(form, field_name, value)
@@ -146,8 +180,11 @@ def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, 
         if len(parts) == 2:
             parts += ["", ""]
         if len(parts) != 4:
-            problem(start, "rad", f"raden {quote(key)} i avsnittet deltagare ska vara "
-                                  "malgrupp|kon|aldersgrupp|fodelseregion")
+            problem(
+                start,
+                "rad",
+                f"raden {quote(key)} i avsnittet deltagare ska vara malgrupp|kon|aldersgrupp|fodelseregion",
+            )
             continue
         index = len(form.participants)
         values: dict[str, object] = dict(zip(("malgrupp", "kon", "aldersgrupp", "fodelseregion"), parts, strict=True))
@@ -160,9 +197,14 @@ def _export_form(file_name: str, form_id: str, lines: list[tuple[int, dict[str, 
         for index, item in enumerate(form.participants):
             if item["aldersgrupp"] is not None or item["fodelseregion"] is not None:
                 row, _ = form.place(PARTICIPANTS, index, "aldersgrupp")
-                problem(row, "rad", "åldersgrupp och födelseregion finns bara i mallversion 2024.1, men formuläret "
-                                    "har mallversion 2023.1")
+                problem(
+                    row,
+                    "rad",
+                    "åldersgrupp och födelseregion finns bara i mallversion 2024.1, men formuläret "
+                    "har mallversion 2023.1",
+                )
     return form
+
 
 def _local_timestamp(text: str) -> datetime | None:
     """``inskickad`` is naive Swedish local time: attach Europe/Stockholm and convert to UTC."""

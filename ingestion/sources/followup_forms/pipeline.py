@@ -44,7 +44,7 @@ def new_files(landing: Path | str | None = None, url: str | None = None) -> list
 
 
 def batches(paths: list[str], size: int = BATCH_SIZE) -> list[list[str]]:
-    return [paths[i:i + size] for i in range(0, len(paths), size)]
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
 def find_new(landing: Path | str | None = None, url: str | None = None) -> list[list[str]]:
@@ -52,8 +52,9 @@ def find_new(landing: Path | str | None = None, url: str | None = None) -> list[
     return batches(new_files(landing, url))
 
 
-def process(batch: list[str], landing: str | None = None, run_id: str | None = None,
-            url: str | None = None) -> list[dict]:
+def process(
+    batch: list[str], landing: str | None = None, run_id: str | None = None, url: str | None = None
+) -> list[dict]:
     return process_batch(batch, run_id, url)
 
 
@@ -81,12 +82,13 @@ def process_batch(paths: list[str], run_id: str | None = None, url: str | None =
         read.append((path, file_checksum(path), forms, file_problems))
     with connection.connect(url) as conn:
         validate_forms([f for _, _, forms, _ in read for f in forms], known_agreements(conn))
-        return [_load_file(conn, path, checksum, forms, file_problems, run_id)
-                for path, checksum, forms, file_problems in read]
+        return [
+            _load_file(conn, path, checksum, forms, file_problems, run_id)
+            for path, checksum, forms, file_problems in read
+        ]
 
 
-def _load_file(conn, path: Path, checksum: str, forms: list, file_problems: list[Problem],
-               run_id: str | None) -> dict:
+def _load_file(conn, path: Path, checksum: str, forms: list, file_problems: list[Problem], run_id: str | None) -> dict:
     outcome = Outcome(source=SOURCE, delivery=path.name, path=str(path), checksum=checksum)
     good = [f for f in forms if not f.problems]
     bad = [f for f in forms if f.problems]
@@ -97,33 +99,51 @@ def _load_file(conn, path: Path, checksum: str, forms: list, file_problems: list
     if problems:
         outcome.problems = [str(p) for p in problems]
         partly = bool(good) and not file_problems
-        report = render_report(path.name, LABEL, problems, loaded_forms=len(good) if partly else 0,
-                               rejected_forms=len(bad))
+        report = render_report(
+            path.name, LABEL, problems, loaded_forms=len(good) if partly else 0, rejected_forms=len(bad)
+        )
         if partly:
             outcome.report = str(quarantine(path, report, config.quarantine_dir() / SOURCE, "copy"))
         else:
-            outcome.report = str(quarantine(path, report, config.quarantine_dir() / SOURCE,
-                                               config.quarantine_mode()))
+            outcome.report = str(quarantine(path, report, config.quarantine_dir() / SOURCE, config.quarantine_mode()))
             log.warning("%s avvisad (%d fel), se %s", path.name, len(problems), outcome.report)
             return outcome.to_dict()
     existing = existing_form_ids(conn, [f.form_id for f in good])
     new = [f for f in good if f.form_id not in existing]
     outcome.forms_already_loaded = len(good) - len(new)
-    tables = {"raw.followup_forms": Rows(FORM_COLUMNS, [[f.header_row()[c] for c in FORM_COLUMNS] for f in new],
-                                         len(new))}
+    tables = {
+        "raw.followup_forms": Rows(FORM_COLUMNS, [[f.header_row()[c] for c in FORM_COLUMNS] for f in new], len(new))
+    }
     for table, (attribute, columns) in CHILD_TABLES.items():
-        rows = [[f.form_id, r.get("_source_row"), *[r.get(c) for c in columns]]
-                for f in new for r in getattr(f, attribute)]
+        rows = [
+            [f.form_id, r.get("_source_row"), *[r.get(c) for c in columns]] for f in new for r in getattr(f, attribute)
+        ]
         tables[table] = Rows(["form_id", "_source_row", *columns], rows, len(rows))
-    result = load_delivery(conn, source=SOURCE, delivery_name=path.name, checksum=checksum, snapshot_date=None,
-                           tables=tables, run_id=run_id,
-                           extra_counts={"forms_loaded": len(new), "forms_already_loaded": len(good) - len(new),
-                                         "forms_rejected": len(bad)})
+    result = load_delivery(
+        conn,
+        source=SOURCE,
+        delivery_name=path.name,
+        checksum=checksum,
+        snapshot_date=None,
+        tables=tables,
+        run_id=run_id,
+        extra_counts={
+            "forms_loaded": len(new),
+            "forms_already_loaded": len(good) - len(new),
+            "forms_rejected": len(bad),
+        },
+    )
     outcome.status = "skipped" if result.skipped else "loaded"
     outcome.n_rows, outcome.load_id = result.n_rows, result.load_id
     outcome.forms_loaded = 0 if result.skipped else len(new)
-    log.info("%s: %s (%d formulär nya, %d redan inlästa, %d avvisade)", path.name, outcome.status,
-             outcome.forms_loaded, outcome.forms_already_loaded, len(bad))
+    log.info(
+        "%s: %s (%d formulär nya, %d redan inlästa, %d avvisade)",
+        path.name,
+        outcome.status,
+        outcome.forms_loaded,
+        outcome.forms_already_loaded,
+        len(bad),
+    )
     return outcome.to_dict()
 
 

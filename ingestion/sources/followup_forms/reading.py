@@ -1,5 +1,4 @@
-"""A delivered form file by its kind: a workbook is one form, an export many.
-"""
+"""A delivered form file by its kind: a workbook is one form, an export many."""
 
 from __future__ import annotations
 
@@ -21,5 +20,8 @@ def read_file(path: Path, received_at: datetime) -> tuple[list[Form], list[Probl
         return [read_workbook(data, path.name, received_at)], []
     if suffix == ".csv":
         return read_export(data, path.name)
-    return [], [Problem(path.name, None, None,
-                        "okänd filtyp: formulär skickas som Excel-arbetsbok (.xlsx) eller som export (.csv)")]
+    return [], [
+        Problem(
+            path.name, None, None, "okänd filtyp: formulär skickas som Excel-arbetsbok (.xlsx) eller som export (.csv)"
+        )
+    ]

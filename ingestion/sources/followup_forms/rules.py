@@ -31,6 +31,7 @@ from ingestion.validation.gx import validate_frames
 # GX sees every form of a batch in one frame; its single index column carries form and item together.
 ROW_BASE = 1_000_000
 
+
 def validate_forms(forms: list[Form], known_agreements: Collection[str]) -> None:
     """Check every rule on every form and append the problems to each form's ``problems``.
 
@@ -42,21 +43,28 @@ def validate_forms(forms: list[Form], known_agreements: Collection[str]) -> None
     records: dict[str, list[dict]] = {section: [] for section in SECTIONS}
     for number, form in enumerate(forms):
         if INFO in form.places.sections_read:
-            records[INFO].append({
-                ROW_COLUMN: number * ROW_BASE,
-                "overenskommelse_id": form.overenskommelse_id,
-                "period": form.period or form.period_as_written,
-                "template_version": form.template_version,
-                "kommuner": form.kommuner_as_written,
-                "motesdatum": form.motesdatum.isoformat() if form.motesdatum else form.places.as_found.get(
-                    "motesdatum"),
-                "samverkansniva": form.samverkansniva,
-            })
+            records[INFO].append(
+                {
+                    ROW_COLUMN: number * ROW_BASE,
+                    "overenskommelse_id": form.overenskommelse_id,
+                    "period": form.period or form.period_as_written,
+                    "template_version": form.template_version,
+                    "kommuner": form.kommuner_as_written,
+                    "motesdatum": form.motesdatum.isoformat()
+                    if form.motesdatum
+                    else form.places.as_found.get("motesdatum"),
+                    "samverkansniva": form.samverkansniva,
+                }
+            )
         for section, attribute in ITEMS.items():
             if section in form.places.sections_read:
                 for index, item in enumerate(getattr(form, attribute)):
-                    records[section].append({ROW_COLUMN: number * ROW_BASE + index,
-                                             **{k: v for k, v in item.items() if not k.startswith("_")}})
+                    records[section].append(
+                        {
+                            ROW_COLUMN: number * ROW_BASE + index,
+                            **{k: v for k, v in item.items() if not k.startswith("_")},
+                        }
+                    )
     frames = {section: pd.DataFrame(rows, dtype=object) for section, rows in records.items() if rows}
     for problem in validate_frames({s: SUITES[s] for s in frames}, frames):
         if problem.row is None:  # a suite that cannot run on these columns: a fault here, not in the file
@@ -66,8 +74,12 @@ def validate_forms(forms: list[Form], known_agreements: Collection[str]) -> None
         section = problem.file
         if section == INFO and problem.column in form.places.missing_info:
             continue  # the missing label is the problem; "must be filled in" would only repeat it
-        found = form.problem(section, None if section == INFO else index, problem.column,
-                             _context(form, section, index) + problem.message)
+        found = form.problem(
+            section,
+            None if section == INFO else index,
+            problem.column,
+            _context(form, section, index) + problem.message,
+        )
         if (section, found.row, found.column) in form.places.formula_cells:
             continue  # a formula without a saved value is reported as such, not as an empty cell
         form.problems.append(found)
@@ -75,6 +87,7 @@ def validate_forms(forms: list[Form], known_agreements: Collection[str]) -> None
     for form in forms:
         form.problems += _form_problems(form, known)
         form.problems = list(dict.fromkeys(form.problems))
+
 
 def _context(form: Form, section: str, index: int) -> str:
     """Name the question or goal a row is about (``fråga F5: ``): people know their form by those, not by rows."""
@@ -86,41 +99,81 @@ def _context(form: Form, section: str, index: int) -> str:
         return f"mål {nr}: " if nr is not None else ""
     return ""
 
+
 def _form_problems(form: Form, known: set[str]) -> list[Problem]:
     """Rules that need more than one value, the register or the official code lists."""
     problems: list[Problem] = []
     read = form.places.sections_read
     if INFO in read:
         if form.overenskommelse_id and form.overenskommelse_id not in known:
-            problems.append(form.problem(INFO, None, "overenskommelse_id",
-                f"överenskommelsen {quote(form.overenskommelse_id)} finns inte i överenskommelseregistret "
-                "(regel: Överenskommelse-ID ska vara id:t för en överenskommelse i registret)"))
+            problems.append(
+                form.problem(
+                    INFO,
+                    None,
+                    "overenskommelse_id",
+                    f"överenskommelsen {quote(form.overenskommelse_id)} finns inte i överenskommelseregistret "
+                    "(regel: Överenskommelse-ID ska vara id:t för en överenskommelse i registret)",
+                )
+            )
         if form.period and form.submitted_at:
             received = form.submitted_at.astimezone(LOCAL_TIME).date()
             end = period_end(form.period)
             if end > received:
-                problems.append(form.problem(INFO, None, "period",
-                    f"perioden {form.period} har inte tagit slut (den slutar {end.isoformat()}) men formuläret kom "
-                    f"in {received.isoformat()} (regel: ett formulär lämnas för ett halvår som har tagit slut)"))
+                problems.append(
+                    form.problem(
+                        INFO,
+                        None,
+                        "period",
+                        f"perioden {form.period} har inte tagit slut (den slutar {end.isoformat()}) men formuläret kom "
+                        f"in {received.isoformat()} (regel: ett formulär lämnas för ett halvår som har tagit slut)",
+                    )
+                )
         for part in municipalities(form.kommuner_as_written)[1]:
-            problems.append(form.problem(INFO, None, "kommuner",
-                f"kommunen {quote(part)} finns inte bland Sveriges 290 kommuner (regel: Kommun(er) anges som "
-                "kommunkoder, t.ex. 0181, eller kommunnamn, t.ex. Södertälje, åtskilda med kommatecken)"))
+            problems.append(
+                form.problem(
+                    INFO,
+                    None,
+                    "kommuner",
+                    f"kommunen {quote(part)} finns inte bland Sveriges 290 kommuner (regel: Kommun(er) anges som "
+                    "kommunkoder, t.ex. 0181, eller kommunnamn, t.ex. Södertälje, åtskilda med kommatecken)",
+                )
+            )
     if GOALS in read:
-        problems += _duplicates(form, GOALS, form.goals, lambda g: g["nr"] if isinstance(g["nr"], int) else None,
-            "nr", lambda nr, rows: f"målnummer {nr} finns på flera rader ({rows}) (regel: varje mål har ett eget Nr)")
+        problems += _duplicates(
+            form,
+            GOALS,
+            form.goals,
+            lambda g: g["nr"] if isinstance(g["nr"], int) else None,
+            "nr",
+            lambda nr, rows: f"målnummer {nr} finns på flera rader ({rows}) (regel: varje mål har ett eget Nr)",
+        )
     if ASSESSMENTS in read:
-        problems += _duplicates(form, ASSESSMENTS, form.assessments, lambda a: a["fraga"], "fraga",
-            lambda q, rows: f"frågan {q} besvaras på flera rader ({rows}) (regel: varje fråga F1–F12 besvaras "
-                            "högst en gång)")
+        problems += _duplicates(
+            form,
+            ASSESSMENTS,
+            form.assessments,
+            lambda a: a["fraga"],
+            "fraga",
+            lambda q, rows: (
+                f"frågan {q} besvaras på flera rader ({rows}) (regel: varje fråga F1–F12 besvaras högst en gång)"
+            ),
+        )
     if PARTICIPANTS in read:
         problems += _participant_problems(form)
-        problems += _duplicates(form, PARTICIPANTS, form.participants,
-            lambda p: (p["malgrupp"], p["kon"], p["aldersgrupp"], p["fodelseregion"]), "malgrupp",
-            lambda key, rows: f"målgrupp {key[0]}, kön {key[1]}, åldersgrupp {key[2] or '(tomt)'}, födelseregion "
-                              f"{key[3] or '(tomt)'} finns på flera rader ({rows}) (regel: varje kombination "
-                              "redovisas på en rad)")
+        problems += _duplicates(
+            form,
+            PARTICIPANTS,
+            form.participants,
+            lambda p: (p["malgrupp"], p["kon"], p["aldersgrupp"], p["fodelseregion"]),
+            "malgrupp",
+            lambda key, rows: (
+                f"målgrupp {key[0]}, kön {key[1]}, åldersgrupp {key[2] or '(tomt)'}, födelseregion "
+                f"{key[3] or '(tomt)'} finns på flera rader ({rows}) (regel: varje kombination "
+                "redovisas på en rad)"
+            ),
+        )
     return problems
+
 
 def _duplicates(form: Form, section: str, items: list[dict], key_of, column: str, message) -> list[Problem]:
     first: dict[Any, int] = {}
@@ -136,6 +189,7 @@ def _duplicates(form: Form, section: str, items: list[dict], key_of, column: str
             first[key] = index
     return problems
 
+
 def _participant_problems(form: Form) -> list[Problem]:
     """Nya ≤ Deltagare, Avslutade ≤ Deltagare, Till arbete + Till studier ≤ Avslutade (on valid counts only:
     a count that is not a whole number ≥ 0 has its own problem already)."""
@@ -150,13 +204,25 @@ def _participant_problems(form: Form) -> list[Problem]:
             continue
         for part in ("nya", "avslutade"):
             if counts[part] > counts["deltagare"]:
-                problems.append(form.problem(PARTICIPANTS, index, part,
-                    f"{label(index, part)} ({counts[part]}) är fler än {label(index, 'deltagare')} "
-                    f"({counts['deltagare']}) (regel: {PARTICIPANT_COLUMNS[part]} får inte vara fler än Deltagare)"))
+                problems.append(
+                    form.problem(
+                        PARTICIPANTS,
+                        index,
+                        part,
+                        f"{label(index, part)} ({counts[part]}) är fler än {label(index, 'deltagare')} "
+                        f"({counts['deltagare']}) (regel: {PARTICIPANT_COLUMNS[part]} får inte vara fler än Deltagare)",
+                    )
+                )
         moved = counts["till_arbete"] + counts["till_studier"]
         if moved > counts["avslutade"]:
-            problems.append(form.problem(PARTICIPANTS, index, "till_arbete",
-                f"{label(index, 'till_arbete')} + {label(index, 'till_studier')} ({moved}) är fler än "
-                f"{label(index, 'avslutade')} ({counts['avslutade']}) (regel: de som gått till arbete eller "
-                "studier räknas bland de avslutade)"))
+            problems.append(
+                form.problem(
+                    PARTICIPANTS,
+                    index,
+                    "till_arbete",
+                    f"{label(index, 'till_arbete')} + {label(index, 'till_studier')} ({moved}) är fler än "
+                    f"{label(index, 'avslutade')} ({counts['avslutade']}) (regel: de som gått till arbete eller "
+                    "studier räknas bland de avslutade)",
+                )
+            )
     return problems

@@ -23,6 +23,7 @@ def loose_label(value: object) -> str:
     text = re.sub(r"\s*-\s*", "-", re.sub(r"\s+", " ", text)).strip()
     return text.rstrip(":*").strip()
 
+
 def as_text(value: object) -> str | None:
     """Text as written, trimmed; empty is None. Numbers read as numbers are written without a trailing .0."""
     if value is None:
@@ -36,6 +37,7 @@ def as_text(value: object) -> str | None:
     text = str(value).replace("\u00a0", " ").strip()
     return text or None
 
+
 def as_code(value: object, codes: Collection[str] | None = None) -> str | None:
     """A code written as words (``Delvis uppnått``, ``Ekonomiskt bistånd``) as the code (``delvis_uppnatt``).
 
@@ -46,6 +48,7 @@ def as_code(value: object, codes: Collection[str] | None = None) -> str | None:
         return None
     code = re.sub(r"[\s-]+", "_", text.lower().translate(str.maketrans("åäöéü", "aaoeu")))
     return code if codes is None or code in codes else text
+
 
 def as_whole(value: object) -> int | str | None:
     """A whole number from a number cell or text (``" 12 "``, ``"12,0"``); anything else stays as found."""
@@ -62,6 +65,7 @@ def as_whole(value: object) -> int | str | None:
     if re.fullmatch(r"[+-]?\d+([.,]0+)?", compact):
         return int(re.split(r"[.,]", compact)[0])
     return text
+
 
 def number_text(value: object) -> str | None:
     """A number as text with ``.`` decimal and no trailing zeros (``12,5`` -> ``12.5``, ``40.0`` -> ``40``).
@@ -85,12 +89,14 @@ def number_text(value: object) -> str | None:
     formatted = format(number.normalize(), "f")
     return "0" if formatted in ("-0", "+0") else formatted
 
+
 def yes_no(value: object) -> str | None:
     text = as_text(value)
     if text is None:
         return None
     lowered = text.lower()
     return "ja" if lowered in YES else "nej" if lowered in NO else text
+
 
 def as_unit(value: object) -> str | None:
     text = as_text(value)
@@ -99,9 +105,11 @@ def as_unit(value: object) -> str | None:
     lowered = re.sub(r"\s", "", text.lower())
     return lowered if lowered in ("antal", "andel", "ja/nej") else text
 
+
 def goal_value(value: object, unit: str | None) -> str | None:
     """Målvärde/Utfall in the goal's unit: ``ja``/``nej`` for ja/nej, else a number as text."""
     return yes_no(value) if unit == "ja/nej" else number_text(value)
+
 
 def as_answer(value: object) -> str | None:
     """Svar: ``1``..``5`` as text or ``kan_inte_bedoma``; anything else as found."""
@@ -112,6 +120,7 @@ def as_answer(value: object) -> str | None:
         return "kan_inte_bedoma"
     return number
 
+
 def as_question(value: object) -> str | None:
     text = as_text(value)
     if text is None:
@@ -119,22 +128,27 @@ def as_question(value: object) -> str | None:
     match = re.fullmatch(r"[fF]\s*0*(\d+)", text)
     return f"F{match.group(1)}" if match else text
 
+
 def as_sex(value: object) -> str | None:
     text = as_text(value)
     return None if text is None else SEXES.get(text.lower(), text)
+
 
 def as_age_group(value: object) -> str | None:
     text = as_text(value)
     return None if text is None else re.sub(r"\s*[-–—]\s*", "-", text)
 
+
 def as_region(value: object) -> str | None:
     text = as_text(value)
     return None if text is None else REGIONS.get(re.sub(r"\s+", " ", text.lower()), text)
+
 
 def as_template(value: object) -> str | None:
     if isinstance(value, float):
         return repr(value)
     return as_text(value)
+
 
 def as_date(value: object) -> date | str | None:
     """A date from a date cell, ISO text or an Excel serial number; other text stays as found."""
@@ -161,6 +175,7 @@ def as_date(value: object) -> date | str | None:
             return text
     return text
 
+
 _PERIOD_PATTERNS = [
     (re.compile(r"(?P<year>\d{4}) ?h ?(?P<half>[12])"), None),
     (re.compile(r"h(?P<half>[12]) ?(?P<year>\d{4})"), None),
@@ -170,6 +185,7 @@ _PERIOD_PATTERNS = [
     (re.compile(r"(ht|höst|host|hösttermin(en)?|hösten) ?-? ?(?P<year>\d{4})"), "2"),
     (re.compile(r"(?P<year>\d{4}) ?-? ?(ht|höst|host|hösten)"), "2"),
 ]
+
 
 def parse_period(text: object) -> str | None:
     """A half-year in any spelling of the contracts README (``VT 2024``, ``2024 vår``, ``2024:2``...) as
@@ -183,9 +199,11 @@ def parse_period(text: object) -> str | None:
             return f"{match.group('year')}H{half or match.group('half')}"
     return None
 
+
 def period_end(period: str) -> date:
     year, half = int(period[:4]), period[-1]
     return date(year, 6, 30) if half == "1" else date(year, 12, 31)
+
 
 @cache
 def municipality_names() -> dict[str, str]:
@@ -196,6 +214,7 @@ def municipality_names() -> dict[str, str]:
             for column in ("municipality_name", "municipality_name_short"):
                 names[row[column].strip().lower()] = row["municipality_code"]
     return names
+
 
 def municipalities(text: str | None) -> tuple[list[str], list[str]]:
     """Codes for ``Kommun(er)``: codes (a lost leading zero restored) or names; and the parts not recognised."""
@@ -219,9 +238,11 @@ def municipalities(text: str | None) -> tuple[list[str], list[str]]:
             unknown.append(part)
     return codes, unknown
 
+
 def as_utc(moment: datetime) -> datetime:
     """Workbook properties are UTC without a zone; an arrival time without a zone is taken as UTC too."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
 
 def column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter

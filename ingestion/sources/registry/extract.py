@@ -35,8 +35,22 @@ from ingestion.sources.registry.contract import (
 
 BLOCK_SIZE = 1 << 20  # small blocks: the database starts parsing early and the tail is short
 
-PNR, MANAD, KOMMUNKOD, KON, FODELSEAR, FODELSEREGION, KATEGORI, ETABLERING, FUNKTION, BISTAND, INSKRIVEN, \
-    AVAKT_DATUM, AVAKT_ORSAK, PROJEKTKOD = range(14)
+(
+    PNR,
+    MANAD,
+    KOMMUNKOD,
+    KON,
+    FODELSEAR,
+    FODELSEREGION,
+    KATEGORI,
+    ETABLERING,
+    FUNKTION,
+    BISTAND,
+    INSKRIVEN,
+    AVAKT_DATUM,
+    AVAKT_ORSAK,
+    PROJEKTKOD,
+) = range(14)
 
 # Bytes the validator looks for, by name (the extract is Windows-1252: one byte per character).
 LF, CR, PIPE, DASH, BACKSLASH, DEL, SPACE = (ord(c) for c in "\n\r|-\\\x7f ")
@@ -52,7 +66,7 @@ _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _POWERS = 10 ** np.arange(8, -1, -1)
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _DIGIT = np.zeros(256, bool)
-_DIGIT[ZERO:ZERO + 10] = True
+_DIGIT[ZERO : ZERO + 10] = True
 _LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9] + [0] * 246, np.uint8)  # digit → its doubled digit sum
 
 
@@ -123,12 +137,12 @@ def blocks(path: Path, size: int = BLOCK_SIZE) -> Iterator[bytes]:
                 rest = data
                 continue
             yield data[: cut + 1]
-            rest = data[cut + 1:]
+            rest = data[cut + 1 :]
 
 
 def _split_header(first_block: bytes) -> tuple[bytes, bytes]:
     end = first_block.find(b"\n")
-    return first_block[:end + 1], first_block[end + 1:]
+    return first_block[: end + 1], first_block[end + 1 :]
 
 
 def check_header(line: bytes, name: str) -> None:
@@ -144,8 +158,9 @@ def check_header(line: bytes, name: str) -> None:
             detail.append("okända: " + ", ".join(extra))
         if not detail:
             detail.append("kolumnerna står i fel ordning")
-        raise ExtractError(f"{name}: rubrikraden följer inte kontraktet ({'; '.join(detail)}). "
-                           f"Förväntat: {'|'.join(HEADER)}.")
+        raise ExtractError(
+            f"{name}: rubrikraden följer inte kontraktet ({'; '.join(detail)}). Förväntat: {'|'.join(HEADER)}."
+        )
 
 
 class MonthValidator:
@@ -236,10 +251,14 @@ class MonthValidator:
         d = pnr_digits.astype(np.int64)
         year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
         pnr_date = _valid_date(year, d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7])
-        luhn = (_LUHN_DOUBLE[pnr_digits[:, 2:12:2]].sum(axis=1, dtype=np.int64)
-                + d[:, 3:12:2].sum(axis=1)) % 10 == 0
-        problems.append((~pnr_form, "PNR", "personnumret har fel längd eller form (12 siffror, "
-                                           "eller 8 siffror, bindestreck och 4 siffror)"))
+        luhn = (_LUHN_DOUBLE[pnr_digits[:, 2:12:2]].sum(axis=1, dtype=np.int64) + d[:, 3:12:2].sum(axis=1)) % 10 == 0
+        problems.append(
+            (
+                ~pnr_form,
+                "PNR",
+                "personnumret har fel längd eller form (12 siffror, eller 8 siffror, bindestreck och 4 siffror)",
+            )
+        )
         problems.append((pnr_form & ~pnr_date, "PNR", "personnumret innehåller inget verkligt datum"))
         problems.append((pnr_form & pnr_date & ~luhn, "PNR", "personnumrets kontrollsiffra stämmer inte"))
 
@@ -267,32 +286,66 @@ class MonthValidator:
         region_ok = (length[FODELSEREGION] == 2) & np.isin(region, (REGION_SE, REGION_EU, REGION_UE))
         problems.append((~region_ok, "FODELSEREGION", "FODELSEREGION ska vara SE, EU eller UE"))
 
-        problems.append((~self._code(length, digits, KATEGORI, self.category), "SOKANDEKATEGORI",
-                         "okänd sökandekategori (finns inte i sokandekategorier.csv)"))
-        for col, name in ((ETABLERING, "ETABLERING"), (FUNKTION, "FUNKTIONSNEDSATTNING"),
-                          (BISTAND, "EKONOMISKT_BISTAND")):
+        problems.append(
+            (
+                ~self._code(length, digits, KATEGORI, self.category),
+                "SOKANDEKATEGORI",
+                "okänd sökandekategori (finns inte i sokandekategorier.csv)",
+            )
+        )
+        for col, name in (
+            (ETABLERING, "ETABLERING"),
+            (FUNKTION, "FUNKTIONSNEDSATTNING"),
+            (BISTAND, "EKONOMISKT_BISTAND"),
+        ):
             flag = char(col)
             ok = (length[col] == 0) | ((length[col] == 1) & ((flag == J) | (flag == N)))
             problems.append((~ok, name, f"{name} ska vara J, N eller tom"))
 
         registered, registered_ok = self._date(length, digits, char, INSKRIVEN)
-        problems.append((~registered_ok, "INSKRIVNINGSDATUM",
-                         "INSKRIVNINGSDATUM saknas eller är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
-        problems.append((registered_ok & (registered > self.month_end), "INSKRIVNINGSDATUM",
-                         "INSKRIVNINGSDATUM ligger efter månadens slut"))
+        problems.append(
+            (~registered_ok, "INSKRIVNINGSDATUM", "INSKRIVNINGSDATUM saknas eller är inget verkligt datum (ÅÅÅÅ-MM-DD)")
+        )
+        problems.append(
+            (
+                registered_ok & (registered > self.month_end),
+                "INSKRIVNINGSDATUM",
+                "INSKRIVNINGSDATUM ligger efter månadens slut",
+            )
+        )
         has_end = length[AVAKT_DATUM] > 0
         if has_end.any():
             ended, ended_ok = self._date(length, digits, char, AVAKT_DATUM)
-            problems.append((has_end & ~ended_ok, "AVAKTUALISERINGSDATUM",
-                             "AVAKTUALISERINGSDATUM är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
-            problems.append((has_end & ended_ok & ((ended < self.month_start) | (ended > self.month_end)),
-                             "AVAKTUALISERINGSDATUM", "AVAKTUALISERINGSDATUM ligger inte i filens månad"))
+            problems.append(
+                (
+                    has_end & ~ended_ok,
+                    "AVAKTUALISERINGSDATUM",
+                    "AVAKTUALISERINGSDATUM är inget verkligt datum (ÅÅÅÅ-MM-DD)",
+                )
+            )
+            problems.append(
+                (
+                    has_end & ended_ok & ((ended < self.month_start) | (ended > self.month_end)),
+                    "AVAKTUALISERINGSDATUM",
+                    "AVAKTUALISERINGSDATUM ligger inte i filens månad",
+                )
+            )
         reason_ok = self._code(length, digits, AVAKT_ORSAK, self.reason)
         has_reason = length[AVAKT_ORSAK] > 0
-        problems.append((~reason_ok, "AVAKTUALISERINGSORSAK",
-                         "okänd avaktualiseringsorsak (finns inte i avaktualiseringsorsaker.csv)"))
-        problems.append((reason_ok & (has_end != has_reason), "AVAKTUALISERINGSORSAK",
-                         "AVAKTUALISERINGSDATUM och AVAKTUALISERINGSORSAK ska anges tillsammans"))
+        problems.append(
+            (
+                ~reason_ok,
+                "AVAKTUALISERINGSORSAK",
+                "okänd avaktualiseringsorsak (finns inte i avaktualiseringsorsaker.csv)",
+            )
+        )
+        problems.append(
+            (
+                reason_ok & (has_end != has_reason),
+                "AVAKTUALISERINGSORSAK",
+                "AVAKTUALISERINGSDATUM och AVAKTUALISERINGSORSAK ska anges tillsammans",
+            )
+        )
         problems.append((length[PROJEKTKOD] > 40, "PROJEKTKOD", "PROJEKTKOD är längre än 40 tecken"))
 
         bad = np.zeros(len(rows), bool)
@@ -307,8 +360,9 @@ class MonthValidator:
         if not good.any():
             return b""
         good_rows = rows[good]
-        return self._copy_lines(data, pnr_digits[good], lines[good_rows], f[KOMMUNKOD][good], e[PROJEKTKOD][good],
-                                kommun_len[good] == 3)
+        return self._copy_lines(
+            data, pnr_digits[good], lines[good_rows], f[KOMMUNKOD][good], e[PROJEKTKOD][good], kommun_len[good] == 3
+        )
 
     def _code(self, length, digits, col: int, known: np.ndarray) -> np.ndarray:
         """Empty, or two digits that are a code of the delivered code list."""
@@ -323,8 +377,15 @@ class MonthValidator:
         ok = shaped & _valid_date(ymd // 10_000, ymd // 100 % 100, ymd % 100)
         return ymd, ok
 
-    def _copy_lines(self, data: bytes, digits: np.ndarray, lines: np.ndarray, starts: np.ndarray,
-                    ends: np.ndarray, short_kommun: np.ndarray) -> bytes:
+    def _copy_lines(
+        self,
+        data: bytes,
+        digits: np.ndarray,
+        lines: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        short_kommun: np.ndarray,
+    ) -> bytes:
         """``line|pseudonym|KOMMUNKOD|…|PROJEKTKOD`` per good row (the leading zero of KOMMUNKOD restored).
 
         The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
@@ -340,15 +401,16 @@ class MonthValidator:
         prefixes = prefix.view("S43").ravel().tolist()
         zero = np.zeros(len(lines), np.int64)
         zero[short_kommun] = 1
-        out = [head + b"0" + data[s:e] if z else head + data[s:e]
-               for head, s, e, z in zip(prefixes, starts.tolist(), ends.tolist(), zero.tolist(), strict=True)]
+        out = [
+            head + b"0" + data[s:e] if z else head + data[s:e]
+            for head, s, e, z in zip(prefixes, starts.tolist(), ends.tolist(), zero.tolist(), strict=True)
+        ]
         out.append(b"")
         return b"\n".join(out)
 
 
 def _days(year: int, month: int) -> int:
-    return 29 if month == 2 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else int(
-        _DAYS_IN_MONTH[month])
+    return 29 if month == 2 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else int(_DAYS_IN_MONTH[month])
 
 
 def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -368,8 +430,14 @@ def default_workers() -> int:
     return spare if spare >= 2 else 1
 
 
-def stream(path: Path, codes: CodeLists, municipalities: frozenset[str], key: bytes | None = None,
-           block_size: int = BLOCK_SIZE, workers: int | None = None) -> tuple[Stats, Iterator[bytes]]:
+def stream(
+    path: Path,
+    codes: CodeLists,
+    municipalities: frozenset[str],
+    key: bytes | None = None,
+    block_size: int = BLOCK_SIZE,
+    workers: int | None = None,
+) -> tuple[Stats, Iterator[bytes]]:
     """Validate and pseudonymise ``path`` block by block: (stats, COPY input blocks).
 
     ``stats`` fills in while the blocks are consumed; it is complete once the iterator is exhausted.
@@ -408,8 +476,7 @@ def stream(path: Path, codes: CodeLists, municipalities: frozenset[str], key: by
     def parallel() -> Iterator[bytes]:
         # fork: the workers start at once with the validator (and the key) already in memory
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(validator,)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(validator,)) as pool:
             pending: deque = deque()
             for data, line in numbered_blocks():
                 pending.append(pool.submit(_validate_block, data, line))

@@ -80,8 +80,9 @@ def _read(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> list
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != columns:
-        problems.append(Problem(path.name, 1, None, "rubrikraden följer inte kontraktet; förväntat: "
-                                + ";".join(columns)))
+        problems.append(
+            Problem(path.name, 1, None, "rubrikraden följer inte kontraktet; förväntat: " + ";".join(columns))
+        )
         return []
     rows = []
     for line, values in enumerate(reader, start=2):
@@ -99,8 +100,11 @@ def read_month(track_file: Path, municipalities: frozenset[str], key: bytes) -> 
     result = JobTrackMonth(month)
     people_file = participants_file(track_file)
     if not people_file.exists():
-        result.problems.append(Problem(track_file.name, None, None,
-                                       f"deltagarfilen {people_file.name} saknas: filerna levereras tillsammans"))
+        result.problems.append(
+            Problem(
+                track_file.name, None, None, f"deltagarfilen {people_file.name} saknas: filerna levereras tillsammans"
+            )
+        )
         return result
     codes: set[str] = set()
     for line, row in _read(track_file, TRACK_COLUMNS, result.problems):
@@ -109,9 +113,20 @@ def read_month(track_file: Path, municipalities: frozenset[str], key: bytes) -> 
         if not problems:
             codes.add(row["projektkod"])
             kommuner = ",".join(restore_kommunkod(k) for k in row["kommunkoder"].split(","))
-            result.tracks.append((line, row["projektkod"], row["namn"] or None, kommuner, row["typ"],
-                                  row["bransch"] or None, row["startdatum"] or None, row["slutdatum"] or None,
-                                  row["status"], int(row["antal_arbetsgivare"]) if row["antal_arbetsgivare"] else None))
+            result.tracks.append(
+                (
+                    line,
+                    row["projektkod"],
+                    row["namn"] or None,
+                    kommuner,
+                    row["typ"],
+                    row["bransch"] or None,
+                    row["startdatum"] or None,
+                    row["slutdatum"] or None,
+                    row["status"],
+                    int(row["antal_arbetsgivare"]) if row["antal_arbetsgivare"] else None,
+                )
+            )
     seen: set[tuple[str, bytes]] = set()
     for line, row in _read(people_file, PARTICIPANT_COLUMNS, result.problems):
         result.n_participant_rows += 1
@@ -124,9 +139,17 @@ def read_month(track_file: Path, municipalities: frozenset[str], key: bytes) -> 
             result.rejects += [Reject(line, column, message) for column, message in problems]
             continue
         seen.add((row["projektkod"], pnr))
-        result.participants.append((line, row["projektkod"], pnr,
-                                    row["startdatum"], row["slutdatum"] or None, row["avbrott"] == "J",
-                                    row["aktivitet_efter"] or None))
+        result.participants.append(
+            (
+                line,
+                row["projektkod"],
+                pnr,
+                row["startdatum"],
+                row["slutdatum"] or None,
+                row["avbrott"] == "J",
+                row["aktivitet_efter"] or None,
+            )
+        )
     # the personnummer replaced by their pseudonyms, all at once (vectorised)
     ids = pseudonym.pseudonymise_many([p[2] for p in result.participants], key)
     result.participants = [(*p[:2], person_id, *p[3:]) for p, person_id in zip(result.participants, ids, strict=True)]

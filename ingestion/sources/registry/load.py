@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     import psycopg
 
 
-
 class KeyMismatchError(RuntimeError):
     """The key differs from the one the warehouse was first loaded with (pseudonyms would not link)."""
 
@@ -54,23 +53,35 @@ def check_key(conn: psycopg.Connection, key: bytes) -> None:
     elif row[0] != mine:
         raise KeyMismatchError(
             "Nyckeln för pseudonymisering är inte den som lagret först lästes in med: personer i nya "
-            "månader skulle få andra pseudonymer än i de redan inlästa. Använd den ursprungliga nyckeln.")
+            "månader skulle få andra pseudonymer än i de redan inlästa. Använd den ursprungliga nyckeln."
+        )
 
 
-def audit(conn: psycopg.Connection, delivery_name: str, checksum: str, month: date, counts: dict,
-          run_id: str | None) -> int | None:
+def audit(
+    conn: psycopg.Connection, delivery_name: str, checksum: str, month: date, counts: dict, run_id: str | None
+) -> int | None:
     row = conn.execute(
         """insert into meta.load_audit (source, delivery_name, checksum, snapshot_date, row_counts, n_rows, status,
                                         run_id)
            values (%s, %s, %s, %s, %s, 0, 'loaded', %s)
            on conflict (source, checksum) do nothing returning load_id""",
-        (SOURCE, delivery_name, checksum, month, json.dumps(counts), run_id)).fetchone()
+        (SOURCE, delivery_name, checksum, month, json.dumps(counts), run_id),
+    ).fetchone()
     return row[0] if row else None
 
 
-def load_jobseeker_month(conn: psycopg.Connection, *, delivery_name: str, checksum: str, month: date,
-                         stats: Stats, blocks: Iterable[bytes], code_lists: dict[str, list[tuple]],
-                         key: bytes, run_id: str | None) -> MonthLoad:
+def load_jobseeker_month(
+    conn: psycopg.Connection,
+    *,
+    delivery_name: str,
+    checksum: str,
+    month: date,
+    stats: Stats,
+    blocks: Iterable[bytes],
+    code_lists: dict[str, list[tuple]],
+    key: bytes,
+    run_id: str | None,
+) -> MonthLoad:
     """Stream ``blocks`` (COPY input) into a new month table and swap it in, all in one transaction.
 
     Raises :class:`ToleranceExceeded` (after rolling back) when more than 0.1 % of the rows were bad.
@@ -86,34 +97,47 @@ def load_jobseeker_month(conn: psycopg.Connection, *, delivery_name: str, checks
             return MonthLoad(None, 0, 0, None, skipped=True)
         table = sql.Identifier("raw", f"{PARENT}_y{month:%Y}m{month:%m}_l{load_id}")
         conn.execute(sql.SQL("create table {} (like raw.registry_jobseekers_template)").format(table))
-        conn.execute(sql.SQL("alter table {} alter column _load_id set default {}, alter column manad set default {}")
-                     .format(table, sql.Literal(load_id), sql.Literal(month)))
-        copy_sql = sql.SQL("copy {} ({}) from stdin with "
-                           "(format text, delimiter '|', null '', freeze true, encoding 'WIN1252')")
+        conn.execute(
+            sql.SQL("alter table {} alter column _load_id set default {}, alter column manad set default {}").format(
+                table, sql.Literal(load_id), sql.Literal(month)
+            )
+        )
+        copy_sql = sql.SQL(
+            "copy {} ({}) from stdin with (format text, delimiter '|', null '', freeze true, encoding 'WIN1252')"
+        )
         cursor = conn.cursor()
         with cursor.copy(copy_sql.format(table, sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS)))) as copy:
             for block in blocks:
                 copy.write(block)
         if not stats.within_tolerance:
             raise ToleranceExceeded
-        conn.execute(sql.SQL("alter table {} add constraint {} check (manad >= {} and manad < {})").format(
-            table, sql.Identifier(f"registry_jobseekers_l{load_id}_month"), sql.Literal(month),
-            sql.Literal(next_month)))
-        conn.execute(sql.SQL("alter table {} alter column _load_id drop default, alter column manad drop default")
-                     .format(table))
+        conn.execute(
+            sql.SQL("alter table {} add constraint {} check (manad >= {} and manad < {})").format(
+                table,
+                sql.Identifier(f"registry_jobseekers_l{load_id}_month"),
+                sql.Literal(month),
+                sql.Literal(next_month),
+            )
+        )
+        conn.execute(
+            sql.SQL("alter table {} alter column _load_id drop default, alter column manad drop default").format(table)
+        )
         # From here on the parent is locked (detach/attach): readers wait a moment, never see half a month.
         old = conn.execute(
             """select c.oid::regclass::text, m.load_id from pg_inherits i join pg_class c on c.oid = i.inhrelid
                left join meta.registry_months m on m.extract = 'sokande' and m.manad = %s
                where i.inhparent = 'raw.registry_jobseekers'::regclass
                  and pg_get_expr(c.relpartbound, c.oid) like %s""",
-            (month, f"%FROM ('{month.isoformat()}')%")).fetchone()
+            (month, f"%FROM ('{month.isoformat()}')%"),
+        ).fetchone()
         if old:
-            conn.execute(sql.SQL("alter table raw.registry_jobseekers detach partition {}").format(
-                sql.SQL(old[0])))
+            conn.execute(sql.SQL("alter table raw.registry_jobseekers detach partition {}").format(sql.SQL(old[0])))
             conn.execute(sql.SQL("drop table {}").format(sql.SQL(old[0])))
-        conn.execute(sql.SQL("alter table raw.registry_jobseekers attach partition {} for values from ({}) to ({})")
-                     .format(table, sql.Literal(month), sql.Literal(next_month)))
+        conn.execute(
+            sql.SQL("alter table raw.registry_jobseekers attach partition {} for values from ({}) to ({})").format(
+                table, sql.Literal(month), sql.Literal(next_month)
+            )
+        )
         _replace_code_lists(conn, load_id, month, code_lists)
         _write_rejects(conn, load_id, delivery_name, month, stats.rejects)
         replaced = old[1] if old else None
@@ -122,15 +146,19 @@ def load_jobseeker_month(conn: psycopg.Connection, *, delivery_name: str, checks
                values ('sokande', %s, %s, %s, %s, %s)
                on conflict (extract, manad) do update set load_id = excluded.load_id, n_rows = excluded.n_rows,
                    n_rejected = excluded.n_rejected, replaced_load_id = excluded.replaced_load_id""",
-            (month, load_id, stats.n_good, stats.n_bad, replaced))
+            (month, load_id, stats.n_good, stats.n_bad, replaced),
+        )
         counts = {f"raw.{PARENT}": stats.n_good, "meta.registry_rejects": stats.n_bad}
-        conn.execute("update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
-                     (json.dumps(counts), stats.n_good, load_id))
+        conn.execute(
+            "update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
+            (json.dumps(counts), stats.n_good, load_id),
+        )
     return MonthLoad(load_id, stats.n_good, stats.n_bad, replaced)
 
 
-def _replace_code_lists(conn: psycopg.Connection, load_id: int, month: date,
-                        code_lists: dict[str, list[tuple]]) -> None:
+def _replace_code_lists(
+    conn: psycopg.Connection, load_id: int, month: date, code_lists: dict[str, list[tuple]]
+) -> None:
     for table, rows in code_lists.items():
         conn.execute(f"delete from {table} where manad = %s", (month,))
         with conn.cursor().copy(f"copy {table} (_load_id, manad, kod, benamning, {_third(table)}) from stdin") as copy:
@@ -142,17 +170,27 @@ def _third(table: str) -> str:
     return "grupp" if table.endswith("sokandekategorier") else "utfall"
 
 
-def _write_rejects(conn: psycopg.Connection, load_id: int, file_name: str, month: date,
-                   rejects: list[Reject]) -> None:
-    with conn.cursor().copy("copy meta.registry_rejects (load_id, file_name, manad, line_number, column_name, reason)"
-                            " from stdin") as copy:
+def _write_rejects(conn: psycopg.Connection, load_id: int, file_name: str, month: date, rejects: list[Reject]) -> None:
+    with conn.cursor().copy(
+        "copy meta.registry_rejects (load_id, file_name, manad, line_number, column_name, reason) from stdin"
+    ) as copy:
         for r in rejects:
             copy.write_row((load_id, file_name, month, r.line, r.column, r.reason))
 
 
-def load_jobtrack_month(conn: psycopg.Connection, *, delivery_name: str, checksum: str, month: date,
-                        tracks: list[tuple], participants: list[tuple], rejects: list[Reject], n_rows: int,
-                        key: bytes, run_id: str | None) -> MonthLoad:
+def load_jobtrack_month(
+    conn: psycopg.Connection,
+    *,
+    delivery_name: str,
+    checksum: str,
+    month: date,
+    tracks: list[tuple],
+    participants: list[tuple],
+    rejects: list[Reject],
+    n_rows: int,
+    key: bytes,
+    run_id: str | None,
+) -> MonthLoad:
     """Replace the month's job-track snapshot (tracks and participants) in one transaction."""
     with conn.transaction():
         conn.execute("set local role warehouse_loader")
@@ -160,18 +198,21 @@ def load_jobtrack_month(conn: psycopg.Connection, *, delivery_name: str, checksu
         load_id = audit(conn, delivery_name, checksum, month, {}, run_id)
         if load_id is None:
             return MonthLoad(None, 0, 0, None, skipped=True)
-        old = conn.execute("select load_id from meta.registry_months where extract = 'jobbspar' and manad = %s",
-                           (month,)).fetchone()
+        old = conn.execute(
+            "select load_id from meta.registry_months where extract = 'jobbspar' and manad = %s", (month,)
+        ).fetchone()
         conn.execute("delete from raw.registry_jobtracks where manad = %s", (month,))
         conn.execute("delete from raw.registry_jobtrack_participants where manad = %s", (month,))
         with conn.cursor().copy(
-                "copy raw.registry_jobtracks (_load_id, manad, _source_row, projektkod, namn, kommunkoder, typ,"
-                " bransch, startdatum, slutdatum, status, antal_arbetsgivare) from stdin") as copy:
+            "copy raw.registry_jobtracks (_load_id, manad, _source_row, projektkod, namn, kommunkoder, typ,"
+            " bransch, startdatum, slutdatum, status, antal_arbetsgivare) from stdin"
+        ) as copy:
             for row in tracks:
                 copy.write_row((load_id, month, *row))
         with conn.cursor().copy(
-                "copy raw.registry_jobtrack_participants (_load_id, manad, _source_row, projektkod, person_id,"
-                " startdatum, slutdatum, avbrott, aktivitet_efter) from stdin") as copy:
+            "copy raw.registry_jobtrack_participants (_load_id, manad, _source_row, projektkod, person_id,"
+            " startdatum, slutdatum, avbrott, aktivitet_efter) from stdin"
+        ) as copy:
             for row in participants:
                 copy.write_row((load_id, month, *row))
         _write_rejects(conn, load_id, delivery_name, month, rejects)
@@ -180,9 +221,15 @@ def load_jobtrack_month(conn: psycopg.Connection, *, delivery_name: str, checksu
                values ('jobbspar', %s, %s, %s, %s, %s)
                on conflict (extract, manad) do update set load_id = excluded.load_id, n_rows = excluded.n_rows,
                    n_rejected = excluded.n_rejected, replaced_load_id = excluded.replaced_load_id""",
-            (month, load_id, len(participants), len(rejects), old[0] if old else None))
-        counts = {"raw.registry_jobtracks": len(tracks), "raw.registry_jobtrack_participants": len(participants),
-                  "meta.registry_rejects": len(rejects)}
-        conn.execute("update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
-                     (json.dumps(counts), len(tracks) + len(participants), load_id))
+            (month, load_id, len(participants), len(rejects), old[0] if old else None),
+        )
+        counts = {
+            "raw.registry_jobtracks": len(tracks),
+            "raw.registry_jobtrack_participants": len(participants),
+            "meta.registry_rejects": len(rejects),
+        }
+        conn.execute(
+            "update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
+            (json.dumps(counts), len(tracks) + len(participants), load_id),
+        )
     return MonthLoad(load_id, len(tracks) + len(participants), len(rejects), old[0] if old else None)

@@ -43,7 +43,6 @@ from ingestion.sources.registry.extract import CodeLists, ExtractError, Reject, 
 log = logging.getLogger(__name__)
 
 
-
 def require_key() -> None:
     """Fail early, and say why, when no pseudonymisation key is configured."""
     pseudonym.load_key()
@@ -56,8 +55,9 @@ def delivery_files(folder: Path) -> list[Path]:
     """Every job-seeker file and job-track file (the pair's first file) under ``folder``, any depth."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file()
-                  and (FILE_PATTERN.match(p.name) or TRACK_PATTERN.match(p.name)))
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and (FILE_PATTERN.match(p.name) or TRACK_PATTERN.match(p.name))
+    )
 
 
 def delivery_paths(folder: Path) -> list[Path]:
@@ -116,8 +116,9 @@ def read_code_lists(path: Path) -> tuple[CodeLists, dict[str, list[tuple]], list
     tables: dict[str, list[tuple]] = {}
     found: dict[str, frozenset[str]] = {}
     for file, name, column, allowed, table in (
-            (categories_file, CATEGORY_FILE, "grupp", GROUPS, "raw.registry_sokandekategorier"),
-            (reasons_file, REASON_FILE, "utfall", OUTCOMES, "raw.registry_avaktualiseringsorsaker")):
+        (categories_file, CATEGORY_FILE, "grupp", GROUPS, "raw.registry_sokandekategorier"),
+        (reasons_file, REASON_FILE, "utfall", OUTCOMES, "raw.registry_avaktualiseringsorsaker"),
+    ):
         if file is None:
             problems.append(Problem(name, None, None, f"kodlistan {name} saknas (den levereras med varje utdrag)"))
             found[name] = frozenset()
@@ -134,8 +135,9 @@ def read_code_lists(path: Path) -> tuple[CodeLists, dict[str, list[tuple]], list
                 if len(values) != 3 or not re.fullmatch(r"\d{2}", values[0].strip()):
                     problems.append(Problem(name, line, "kod", "koden ska vara två siffror (och raden tre kolumner)"))
                 elif values[2].strip() not in allowed:
-                    problems.append(Problem(name, line, column,
-                                            f"{column} ska vara en av {', '.join(sorted(allowed))}"))
+                    problems.append(
+                        Problem(name, line, column, f"{column} ska vara en av {', '.join(sorted(allowed))}")
+                    )
                 else:
                     rows.append(tuple(v.strip() for v in values))
         tables[table] = rows
@@ -144,8 +146,13 @@ def read_code_lists(path: Path) -> tuple[CodeLists, dict[str, list[tuple]], list
 
 
 def _outcome(path: Path, digest: str, month: str) -> Outcome:
-    return Outcome(source=SOURCE, delivery=path.name, path=str(path), checksum=digest,
-                   snapshot_date=first_of_month(month).isoformat())
+    return Outcome(
+        source=SOURCE,
+        delivery=path.name,
+        path=str(path),
+        checksum=digest,
+        snapshot_date=first_of_month(month).isoformat(),
+    )
 
 
 def _reject(outcome: Outcome, path: Path, problems: list[Problem], n_more: int = 0) -> dict:
@@ -172,15 +179,19 @@ def _warn(outcome: Outcome, path: Path, rejects: list[Reject], n_rows: int) -> N
     folder.mkdir(parents=True, exist_ok=True)
     report_path = folder / f"{path.name}.varning.txt"
     n_bad = len({r.line for r in rejects})
-    lines = [f"Leveransen {path.name} ({LABEL}) har lästs in, men {n_bad} av {n_rows} rader "
-             f"följde inte kontraktet och har satts åt sidan (tabellen meta.registry_rejects).",
-             f"Upp till {TOLERANCE:.1%} felaktiga rader tolereras. Rätta raderna och skicka om månaden om de behövs.",
-             "Radnumren räknas som i filen: rubrikraden är rad 1.", ""]
+    lines = [
+        f"Leveransen {path.name} ({LABEL}) har lästs in, men {n_bad} av {n_rows} rader "
+        f"följde inte kontraktet och har satts åt sidan (tabellen meta.registry_rejects).",
+        f"Upp till {TOLERANCE:.1%} felaktiga rader tolereras. Rätta raderna och skicka om månaden om de behövs.",
+        "Radnumren räknas som i filen: rubrikraden är rad 1.",
+        "",
+    ]
     lines += [f"- {p}" for p in sorted(_as_problems(path, rejects))]
     report_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     outcome.report = str(report_path)
-    log.warning("%s: %d rader satta åt sidan (inom toleransen %.1f %%), se %s", path.name, n_bad,
-                TOLERANCE * 100, report_path)
+    log.warning(
+        "%s: %d rader satta åt sidan (inom toleransen %.1f %%), se %s", path.name, n_bad, TOLERANCE * 100, report_path
+    )
 
 
 def _as_problems(path: Path, rejects: list[Reject]) -> list[Problem]:
@@ -203,16 +214,28 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
             return _reject(outcome, path, problems)
         stats, blocks = stream(path, codes, reference.municipality_codes(), key)
         with connection.connect(url) as conn:
-            result = load_jobseeker_month(conn, delivery_name=path.name, checksum=digest,
-                                          month=first_of_month(month), stats=stats, blocks=blocks,
-                                          code_lists=code_tables, key=key, run_id=run_id)
+            result = load_jobseeker_month(
+                conn,
+                delivery_name=path.name,
+                checksum=digest,
+                month=first_of_month(month),
+                stats=stats,
+                blocks=blocks,
+                code_lists=code_tables,
+                key=key,
+                run_id=run_id,
+            )
     except ExtractError as error:
         return _reject(outcome, path, [Problem(path.name, None, None, str(error))])
     except ToleranceExceeded:
         problems = _as_problems(path, stats.rejects)
-        summary = Problem(path.name, None, None,
-                          f"{stats.n_bad} av {stats.n_rows} rader ({stats.n_bad / max(stats.n_rows, 1):.2%}) följer "
-                          f"inte kontraktet; högst {TOLERANCE:.1%} tolereras, så hela filen avvisas")
+        summary = Problem(
+            path.name,
+            None,
+            None,
+            f"{stats.n_bad} av {stats.n_rows} rader ({stats.n_bad / max(stats.n_rows, 1):.2%}) följer "
+            f"inte kontraktet; högst {TOLERANCE:.1%} tolereras, så hela filen avvisas",
+        )
         return _reject(outcome, path, [summary, *problems], n_more=stats.n_bad - len(problems))
     if result.skipped:
         outcome.status = "skipped"
@@ -221,8 +244,13 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
     outcome.n_rejected_rows, outcome.replaced_load_id = result.n_rejected, result.replaced_load_id
     if result.n_rejected:
         _warn(outcome, path, stats.rejects, stats.n_rows)
-    log.info("%s: %d rader inlästa (%d satta åt sidan)%s", path.name, result.n_rows, result.n_rejected,
-             f", ersätter load_id {result.replaced_load_id}" if result.replaced_load_id else "")
+    log.info(
+        "%s: %d rader inlästa (%d satta åt sidan)%s",
+        path.name,
+        result.n_rows,
+        result.n_rejected,
+        f", ersätter load_id {result.replaced_load_id}" if result.replaced_load_id else "",
+    )
     return outcome.to_dict()
 
 
@@ -242,14 +270,27 @@ def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = N
 
         people = participants_file(path).name
         n_bad = len({r.line for r in parsed.rejects})
-        summary = Problem(people, None, None, f"{n_bad} av {parsed.n_participant_rows} rader följer inte kontraktet; "
-                                              f"högst {TOLERANCE:.1%} tolereras, så leveransen avvisas")
-        return _reject(outcome, path, [summary, *[Problem(people, r.line, r.column, r.reason)
-                                                  for r in parsed.rejects]])
+        summary = Problem(
+            people,
+            None,
+            None,
+            f"{n_bad} av {parsed.n_participant_rows} rader följer inte kontraktet; "
+            f"högst {TOLERANCE:.1%} tolereras, så leveransen avvisas",
+        )
+        return _reject(outcome, path, [summary, *[Problem(people, r.line, r.column, r.reason) for r in parsed.rejects]])
     with connection.connect(url) as conn:
-        result = load_jobtrack_month(conn, delivery_name=path.name, checksum=digest, month=first_of_month(month),
-                                     tracks=parsed.tracks, participants=parsed.participants, rejects=parsed.rejects,
-                                     n_rows=parsed.n_participant_rows, key=key, run_id=run_id)
+        result = load_jobtrack_month(
+            conn,
+            delivery_name=path.name,
+            checksum=digest,
+            month=first_of_month(month),
+            tracks=parsed.tracks,
+            participants=parsed.participants,
+            rejects=parsed.rejects,
+            n_rows=parsed.n_participant_rows,
+            key=key,
+            run_id=run_id,
+        )
     if result.skipped:
         outcome.status = "skipped"
         return outcome.to_dict()
@@ -260,8 +301,9 @@ def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = N
     return outcome.to_dict()
 
 
-def process_month(month: str, landing: Path | None = None, run_id: str | None = None,
-                  url: str | None = None) -> list[dict]:
+def process_month(
+    month: str, landing: Path | None = None, run_id: str | None = None, url: str | None = None
+) -> list[dict]:
     """Every not-yet-loaded delivery of ``month``, in arrival order (a later one replaces an earlier one)."""
     landing = Path(landing) if landing else config.landing_dir()
     paths = [p for p in delivery_files(landing / SOURCE) if month_of(p) == month]

@@ -23,6 +23,7 @@ def scale_codes(scales: pd.DataFrame) -> dict[str, set[str]]:
             codes.setdefault(skala_id, set()).add(kod)
     return codes
 
+
 def codebook(questions: pd.DataFrame, scales: pd.DataFrame) -> tuple[list[Problem], dict[str, AnswerColumn]]:
     """Check fragor.csv against itself and skalor.csv; return the answer columns svar.csv must have.
 
@@ -41,9 +42,15 @@ def codebook(questions: pd.DataFrame, scales: pd.DataFrame) -> tuple[list[Proble
 
     def add(name: str, column: AnswerColumn, line: int) -> None:
         if name in columns and columns[name] != column:
-            problems.append(Problem(QUESTIONS, line, "fraga_id",
-                f"svarskolumnen {name} skulle höra till både {columns[name].fraga_id} (rad {owner[name]}) och "
-                f"{column.fraga_id} (regel: varje kolumn i svar.csv ska höra till en enda fråga)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "fraga_id",
+                    f"svarskolumnen {name} skulle höra till både {columns[name].fraga_id} (rad {owner[name]}) och "
+                    f"{column.fraga_id} (regel: varje kolumn i svar.csv ska höra till en enda fråga)",
+                )
+            )
             return
         columns[name], owner[name] = column, line
 
@@ -52,22 +59,50 @@ def codebook(questions: pd.DataFrame, scales: pd.DataFrame) -> tuple[list[Proble
         if fid is None or typ not in QUESTION_TYPES:
             continue  # reported by the suite
         if len(types[fid]) > 1:
-            problems.append(Problem(QUESTIONS, line, "typ",
-                f"frågan {fid} har flera typer ({', '.join(sorted(types[fid]))}) "
-                "(regel: alla rader för samma fråga ska ha samma typ)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "typ",
+                    f"frågan {fid} har flera typer ({', '.join(sorted(types[fid]))}) "
+                    "(regel: alla rader för samma fråga ska ha samma typ)",
+                )
+            )
         if skala is not None and skala not in codes:
-            problems.append(Problem(QUESTIONS, line, "skala_id",
-                f"skalan {quote(skala)} finns inte i {SCALES} (regel: varje skala som en fråga använder ska finnas)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "skala_id",
+                    f"skalan {quote(skala)} finns inte i {SCALES} "
+                    "(regel: varje skala som en fråga använder ska finnas)",
+                )
+            )
         if typ in CODED_TYPES and skala is None:
-            problems.append(Problem(QUESTIONS, line, "skala_id",
-                f"skala_id saknas (regel: en fråga av typen {typ} ska ange sin skala)"))
+            problems.append(
+                Problem(
+                    QUESTIONS, line, "skala_id", f"skala_id saknas (regel: en fråga av typen {typ} ska ange sin skala)"
+                )
+            )
         if typ == "matris" and part is None:
-            problems.append(Problem(QUESTIONS, line, "delfraga",
-                "delfraga saknas (regel: varje rad i en matrisfråga ska ha ett delfråge-id, t.ex. r1)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "delfraga",
+                    "delfraga saknas (regel: varje rad i en matrisfråga ska ha ett delfråge-id, t.ex. r1)",
+                )
+            )
         if typ != "matris" and part is not None:
-            problems.append(Problem(QUESTIONS, line, "delfraga",
-                f"delfraga {quote(part)} är ifyllt för en fråga av typen {typ} "
-                "(regel: delfraga fylls bara i för rader i en matrisfråga)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "delfraga",
+                    f"delfraga {quote(part)} är ifyllt för en fråga av typen {typ} "
+                    "(regel: delfraga fylls bara i för rader i en matrisfråga)",
+                )
+            )
             continue
         if typ == "matris":
             if part is not None:
@@ -80,8 +115,10 @@ def codebook(questions: pd.DataFrame, scales: pd.DataFrame) -> tuple[list[Proble
     problems += _condition_problems(rows, columns, codes)
     return problems, columns
 
+
 def _code_order(code: str) -> tuple[int, str]:
     return (int(code), code) if re.fullmatch(r"-?\d+", code) else (0, code)
+
 
 def parse_condition(text: str) -> tuple[str, str, list[str]] | None:
     """``Q8=1`` → (``Q8``, ``=``, [``1``]); also ``Q8=1,2`` and ``Q8!=3``. None when unreadable."""
@@ -90,8 +127,10 @@ def parse_condition(text: str) -> tuple[str, str, list[str]] | None:
         return None
     return match.group(1), match.group(2), [c.strip() for c in match.group(3).split(",")]
 
-def _condition_problems(rows: list[dict], columns: dict[str, AnswerColumn],
-                        codes: dict[str, set[str]]) -> list[Problem]:
+
+def _condition_problems(
+    rows: list[dict], columns: dict[str, AnswerColumn], codes: dict[str, set[str]]
+) -> list[Problem]:
     """A villkor refers to an existing question (or one answer column, e.g. a grid row Q4_r1) and,
     when that question has a scale, to codes on it."""
     problems: list[Problem] = []
@@ -110,17 +149,36 @@ def _condition_problems(rows: list[dict], columns: dict[str, AnswerColumn],
         target, _, values = condition
         line = q[ROW_COLUMN]
         if target not in scale_of:
-            problems.append(Problem(QUESTIONS, line, "villkor",
-                f"villkoret {quote(q['villkor'])} hänvisar till frågan {quote(target)} som inte finns i {QUESTIONS} "
-                "(regel: villkor ska hänvisa till en fråga i samma omgång)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "villkor",
+                    f"villkoret {quote(q['villkor'])} hänvisar till frågan {quote(target)} "
+                    f"som inte finns i {QUESTIONS} "
+                    "(regel: villkor ska hänvisa till en fråga i samma omgång)",
+                )
+            )
         elif target == q["fraga_id"]:
-            problems.append(Problem(QUESTIONS, line, "villkor",
-                f"villkoret {quote(q['villkor'])} hänvisar till frågan själv "
-                "(regel: villkor ska hänvisa till en annan fråga)"))
+            problems.append(
+                Problem(
+                    QUESTIONS,
+                    line,
+                    "villkor",
+                    f"villkoret {quote(q['villkor'])} hänvisar till frågan själv "
+                    "(regel: villkor ska hänvisa till en annan fråga)",
+                )
+            )
         elif scale_of[target] in codes:
             for value in values:
                 if value not in codes[scale_of[target]]:
-                    problems.append(Problem(QUESTIONS, line, "villkor",
-                        f"villkoret {quote(q['villkor'])}: koden {quote(value)} finns inte på skalan "
-                        f"{scale_of[target]} för {target} (regel: villkor ska använda koder på frågans skala)"))
+                    problems.append(
+                        Problem(
+                            QUESTIONS,
+                            line,
+                            "villkor",
+                            f"villkoret {quote(q['villkor'])}: koden {quote(value)} finns inte på skalan "
+                            f"{scale_of[target]} för {target} (regel: villkor ska använda koder på frågans skala)",
+                        )
+                    )
     return problems

@@ -29,6 +29,7 @@ class AnswerColumn:
     typ: str
     skala_id: str | None
 
+
 @dataclass
 class ParsedSurvey:
     """A delivery read into one DataFrame per file (text as delivered, empty → None, ``_rad``).
@@ -64,6 +65,7 @@ class ParsedSurvey:
             return None
         return frame[column].iloc[0].strip()
 
+
 def name_parts(name: str) -> tuple[str, date] | None:
     """``kommunenkat_2024-02-01`` → (``kommunenkat``, 2024-02-01); None when the name breaks the pattern."""
     match = NAME.fullmatch(name)
@@ -73,6 +75,7 @@ def name_parts(name: str) -> tuple[str, date] | None:
         return match.group(1), date.fromisoformat(match.group(2))
     except ValueError:
         return None
+
 
 def detect_encoding(data: bytes) -> tuple[str, str]:
     """The text and the encoding used: UTF-8 with BOM, UTF-8 without BOM, else Windows-1252."""
@@ -87,6 +90,7 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
     except CsvError:
         raise CsvError("filen är varken kodad som UTF-8 eller Windows-1252") from None
 
+
 def parse(delivery: Delivery) -> ParsedSurvey:
     """Read the files; problems here are about the delivery's shape (name, files, encodings, headers)."""
     import pandas as pd
@@ -94,8 +98,14 @@ def parse(delivery: Delivery) -> ParsedSurvey:
     parts = name_parts(delivery.name)
     parsed = ParsedSurvey(delivery.name, delivery.checksum, parts[1] if parts else None)
     if parts is None:
-        parsed.problems.append(Problem(delivery.name, None, None,
-            "leveransens namn ska vara <enkat_id>_ÅÅÅÅ-MM-DD med ett giltigt datum (t.ex. kommunenkat_2024-02-01)"))
+        parsed.problems.append(
+            Problem(
+                delivery.name,
+                None,
+                None,
+                "leveransens namn ska vara <enkat_id>_ÅÅÅÅ-MM-DD med ett giltigt datum (t.ex. kommunenkat_2024-02-01)",
+            )
+        )
     by_lower = {name.lower(): name for name in delivery.files}
     for file_name, expected in COLUMNS.items():
         actual_name = by_lower.get(file_name)
@@ -123,8 +133,9 @@ def parse(delivery: Delivery) -> ParsedSurvey:
         width = len(header)
         for line, cells in table.rows:
             if len(cells) != width:
-                parsed.problems.append(Problem(file_name, line, None,
-                    f"raden har {len(cells)} fält men rubrikraden har {width}"))
+                parsed.problems.append(
+                    Problem(file_name, line, None, f"raden har {len(cells)} fält men rubrikraden har {width}")
+                )
                 continue
             records.append([line, *[cell if cell.strip() else None for cell in cells]])
         frame = pd.DataFrame(records, columns=[ROW_COLUMN, *header], dtype=object)
@@ -136,9 +147,11 @@ def parse(delivery: Delivery) -> ParsedSurvey:
         parsed.encoding = next(e for e in ("cp1252", "utf-8-sig", "utf-8") if e in seen)
     return parsed
 
+
 def _header_problems(file_name: str, header: list[str], expected: list[str]) -> list[Problem]:
-    problems = [Problem(file_name, 1, column, "kolumnen saknas i rubrikraden") for column in expected
-                if column not in header]
+    problems = [
+        Problem(file_name, 1, column, "kolumnen saknas i rubrikraden") for column in expected if column not in header
+    ]
     seen: set[str] = set()
     for column in header:
         if column in seen:
@@ -149,6 +162,7 @@ def _header_problems(file_name: str, header: list[str], expected: list[str]) -> 
         elif file_name != ANSWERS and column not in expected:
             problems.append(Problem(file_name, 1, column, "okänd kolumn: kontraktet har inte den kolumnen"))
     return problems
+
 
 def raw_tables(parsed: ParsedSurvey) -> dict[str, Rows]:
     """The rows to COPY: each file into its raw table (svar.csv's answer cells long), with the wave."""
@@ -164,6 +178,7 @@ def raw_tables(parsed: ParsedSurvey) -> dict[str, Rows]:
             tables[table] = frame_rows(frame[[ROW_COLUMN, *COLUMNS[file_name]]], wave)
     tables[ANSWER_CELLS] = answer_rows(parsed.frames[ANSWERS], parsed.answer_columns, wave)
     return tables
+
 
 def answer_rows(frame: pd.DataFrame, columns: dict[str, AnswerColumn], wave: dict[str, str | None]) -> Rows:
     """svar.csv long: one row per non-empty answer cell (for flerval only the chosen options, ``1``)."""
@@ -185,12 +200,17 @@ def answer_rows(frame: pd.DataFrame, columns: dict[str, AnswerColumn], wave: dic
     enkat_id, omgang = wave["enkat_id"], wave["omgang"]
 
     def records():
-        for line, respondent, kol, fid, part, value in zip(lines, respondents, kolumn, fraga, delfraga, values,
-                                                           strict=True):
+        for line, respondent, kol, fid, part, value in zip(
+            lines, respondents, kolumn, fraga, delfraga, values, strict=True
+        ):
             yield (int(line), enkat_id, omgang, respondent, kol, fid, part, value)
 
-    return Rows(columns=["_source_row", "enkat_id", "omgang", "respondent_id", "kolumn", "fraga_id", "delfraga",
-                         "varde"], rows=records(), count=len(lines))
+    return Rows(
+        columns=["_source_row", "enkat_id", "omgang", "respondent_id", "kolumn", "fraga_id", "delfraga", "varde"],
+        rows=records(),
+        count=len(lines),
+    )
+
 
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
     import pandas as pd
