@@ -66,15 +66,15 @@ run: db airflow-init
 	@test -n "$(LANDING)" || (echo "Ange en landningsmapp: make run LANDING=examples/landing"; exit 2)
 	@$(BIN)/python -m ingestion run --landing "$(LANDING)"
 
-# Lint, then the tests on two workers (pytest-xdist; a module's tests stay on one worker, the Airflow runs
-# share one), printing the 25 slowest. The SQL lint (dbt templater, ~1.5 min) runs beside the tests: they
+# Lint, then the tests on two workers (pytest-xdist; a module's tests stay on one worker), printing the 25
+# slowest. The SQL lint (dbt templater, ~1.5 min) runs beside the tests: they
 # leave part of the two cores idle while they wait on PostgreSQL, dbt and Airflow.
 PYTEST_WORKERS ?= 2
 test: db airflow-init
 	$(BIN)/ruff check ingestion dags tests benchmarks
 	$(BIN)/ruff format --check ingestion dags tests benchmarks
 	@mkdir -p $(STATE); $(BIN)/python -m ingestion lint-sql > $(STATE)/lint-sql.log 2>&1 & lint=$$!; \
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25; tests=$$?; \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25; tests=$$?; \
 	wait $$lint; sql=$$?; echo "sqlfluff lint (dbt_project/models, dbt_project/tests):"; tail -n 25 $(STATE)/lint-sql.log; \
 	test $$tests -eq 0 && test $$sql -eq 0
 

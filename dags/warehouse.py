@@ -41,7 +41,14 @@ def warehouse():
 
         return validate_marts(only=build["models"] if build.get("select") else None)
 
-    validate_marts(dbt_build())
+    @task
+    def source_freshness() -> dict:
+        """Fails (after the build, so nothing waits on it) when no delivery has come for too long."""
+        from ingestion.orchestration.transform import source_freshness
+
+        return source_freshness()
+
+    validate_marts(dbt_build()) >> source_freshness()
 
 
 warehouse()

@@ -134,11 +134,29 @@ def pytest_report_header():
 
 @pytest.fixture(scope="session")
 def airflow_env() -> dict[str, str]:
-    """Environment for `airflow dags test`: the project's DAG folder and a migrated Airflow home."""
+    """Environment for `airflow dags test`: the project's DAG folder and a migrated Airflow home.
+
+    Under pytest-xdist each worker gets a home of its own, with a copy of the migrated metadata database
+    (SQLite: two workers' DAG runs must not share one file)."""
     import subprocess
     import sys
 
     home = Path(os.environ.get("AIRFLOW_HOME", project_config.state_dir() / "airflow"))
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / ".migrated").exists():
+        airflow = str(Path(sys.executable).parent / "airflow")
+        subprocess.run(
+            [airflow, "db", "migrate"], check=True, capture_output=True, env=os.environ | {"AIRFLOW_HOME": str(home)}
+        )
+        (home / ".migrated").touch()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        own = project_config.state_dir() / "test-workers" / worker / "airflow"
+        if own.exists():
+            shutil.rmtree(own)
+        own.mkdir(parents=True)
+        shutil.copy2(home / "airflow.db", own / "airflow.db")
+        home = own
     env = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(project_config.PROJECT_ROOT / "dags"),
@@ -146,11 +164,6 @@ def airflow_env() -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     os.environ.update(env)
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / ".migrated").exists():
-        airflow = str(Path(sys.executable).parent / "airflow")
-        subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
-        (home / ".migrated").touch()
     return env
 
 
@@ -164,14 +177,11 @@ def pytest_configure(config):
         os.environ["DBT_LOG_PATH"] = str(base / "dbt-logs")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Mark each test by its folder (unit, integration, airflow), so that ``-m`` selects a part; and group
-    them for pytest-xdist (``--dist loadgroup``): a module's tests on one worker, in order (they share its
-    built warehouse), and every Airflow test on one worker (they share Airflow's metadata database)."""
+    """Mark each test by its folder (unit, integration, airflow), so that ``-m`` selects a part. ``make test``
+    runs two pytest-xdist workers with ``--dist loadfile``: a module's tests stay on one worker, in order (they
+    share its built warehouse)."""
     for item in items:
-        path = Path(str(item.fspath))
-        folder = path.parent.name
+        folder = Path(str(item.fspath)).parent.name
         if folder in ("unit", "integration", "airflow"):
             item.add_marker(folder)
-        item.add_marker(pytest.mark.xdist_group("airflow" if folder == "airflow" else path.stem))

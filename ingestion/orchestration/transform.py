@@ -76,6 +76,21 @@ def dbt_build(url: str | None = None, select: str | None = None) -> dict:
     }
 
 
+def source_freshness(url: str | None = None) -> dict:
+    """``dbt source freshness``: how old the newest load is (``meta.load_audit``, thresholds in
+    ``dbt_project/models/staging/meta/_meta__sources.yml``). Returns each source's status (pass, warn,
+    error) and age; an error (no delivery for longer than the error threshold) raises :class:`DbtError`."""
+    dbt("source", "freshness", "--output", str(config.dbt_target_dir() / "sources.json"), url=url)
+    results = json.loads((config.dbt_target_dir() / "sources.json").read_text())["results"]
+    return {
+        item["unique_id"].removeprefix("source.samverkan."): {
+            "status": item["status"],
+            "age_days": round(item.get("max_loaded_at_time_ago_in_s", 0) / 86400, 1),
+        }
+        for item in results
+    }
+
+
 def dbt_docs(url: str | None = None) -> str:
     dbt("docs", "generate", url=url)
     return str(config.dbt_target_dir() / "index.html")

@@ -1,7 +1,7 @@
 """Synthetic follow-up forms (uppföljningsformulär) for the agreements in generated register deliveries.
 
 Twice a year the parties of every agreement with a half-yearly follow-up cadence send in one form
-(``shared/contracts/followup_form.md``). This module reads register deliveries written by
+(``docs/contracts/followup_form.md``). This module reads register deliveries written by
 :mod:`ingestion.synthetic.register` and writes the forms those agreements would have sent:
 
 * who owes a form: cadence ``halvar``, status ``tecknad``/``reviderad`` and validity overlapping the

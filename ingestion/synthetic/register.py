@@ -2,7 +2,7 @@
 
 The real register cannot leave Arbetsförmedlingen, yet the warehouse has to be demonstrated and tested
 end to end: loading full snapshots, building history by comparing them, and rejecting bad deliveries.
-This module writes deliveries that follow ``shared/contracts/agreement_register.md`` to the letter
+This module writes deliveries that follow ``docs/contracts/agreement_register.md`` to the letter
 (four ``;``-separated UTF-8-with-BOM files with CRLF line endings) and look like the real thing:
 
 * a national register: a few central agreements, one regional agreement per county for most

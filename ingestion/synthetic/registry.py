@@ -1,5 +1,5 @@
 """Synthetic registry extracts (registerutdrag) of Arbetsförmedlingen, following the contract
-``shared/contracts/registry_extracts.md``.
+``docs/contracts/registry_extracts.md``.
 
 The real extracts are person-level and can never leave Arbetsförmedlingen, yet the warehouse has to be
 demonstrated, tested and benchmarked on something that behaves like them. :func:`generate_registry` writes,

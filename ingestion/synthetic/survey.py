@@ -1,4 +1,4 @@
-"""Synthetic survey exports (enkätexporter) that follow ``shared/contracts/survey_export.md``.
+"""Synthetic survey exports (enkätexporter) that follow ``docs/contracts/survey_export.md``.
 
 A delivery is one folder ``<enkat_id>_<YYYY-MM-DD>`` (dated a few days after the wave closed) holding
 ``enkat.csv``, ``fragor.csv``, ``skalor.csv``, ``urval.csv``, ``svar.csv`` and, where free text has been

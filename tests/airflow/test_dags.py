@@ -45,7 +45,7 @@ def test_dag_folder_imports_cleanly_and_light():
     assert result["tasks"]["followup_forms"] == ["find_new_batches", "load_batch", "publish"]
     assert result["tasks"]["survey"] == ["find_new_deliveries", "load_delivery", "publish"]
     assert result["tasks"]["registry"] == ["find_new_months", "load_month", "precheck", "publish"]
-    assert result["tasks"]["warehouse"] == ["dbt_build", "validate_marts"]
+    assert result["tasks"]["warehouse"] == ["dbt_build", "source_freshness", "validate_marts"]
     # parse-time work would show up as these modules being imported by the DAG files
     assert result["heavy"] == []
     print(f"\nDAG folder parse time: {result['seconds']:.3f} s")

@@ -168,6 +168,25 @@ def test_marts_pass_gx_and_analyst_reads_only_marts(built):
                 conn.execute(f"select 1 from {relation} limit 1")
 
 
+def test_the_load_audit_is_fresh_and_comments_show_in_psql(built):
+    """dbt's source freshness passes on loads made today, and the descriptions are in the database itself
+    (persist_docs for the dbt models, the migrations for raw and meta), where psql's \\d+ shows them."""
+    from ingestion.orchestration.transform import source_freshness
+
+    assert source_freshness(built)["meta.load_audit"]["status"] == "pass"
+    [(mart, column)] = fetch(
+        built,
+        """
+        select obj_description('marts.mart_agreement_summary'::regclass, 'pg_class'),
+               col_description('marts.mart_agreement_summary'::regclass, a.attnum)
+        from pg_attribute a
+        where a.attrelid = 'marts.mart_agreement_summary'::regclass and a.attname = 'n_agreements'""",
+    )
+    assert mart and column
+    raw = fetch(built, "select obj_description('raw.register_overenskommelser'::regclass, 'pg_class')")
+    assert raw[0][0]
+
+
 def test_late_delivery_gives_the_same_history_as_in_order(built, test_db_factory, tmp_path, monkeypatch):
     """``built`` had the snapshots in order; here the older one arrives after the newer one was built."""
     tables = [
