@@ -49,6 +49,21 @@ if logging.getLogger("alembic").level == logging.NOTSET:
 MIGRATION_LOCK_KEY = 7243501
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def execute_sql_beside(revision_file: str) -> None:
+    """For a revision kept as SQL: run the ``.sql`` file of the same name as ``revision_file``, through the
+    driver (the SQL has ``%`` and ``::``, which SQLAlchemy's parameter handling would take)."""
+    from alembic import op
+
+    sql_text = Path(revision_file).with_suffix(".sql").read_text(encoding="utf-8")
+    op.get_bind().connection.driver_connection.execute(sql_text)
+
+
+def refuse_baseline_downgrade(revision: str) -> None:
+    raise RuntimeError(f"the baseline cannot be downgraded ({revision}): it would drop the warehouse's data")
+
+
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 
 

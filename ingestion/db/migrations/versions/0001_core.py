@@ -5,22 +5,17 @@ warehouses before migrations, unchanged and idempotent (``if not exists``), so t
 warehouse this revision changes nothing and is only recorded as applied (adoption).
 """
 
-from pathlib import Path
-
-from alembic import op
+from ingestion.db.migrate import execute_sql_beside, refuse_baseline_downgrade
 
 revision = "0001_core"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-SQL = Path(__file__).with_suffix(".sql")
-
 
 def upgrade() -> None:
-    # Through the driver: the SQL has % and :: that SQLAlchemy's parameter handling would take.
-    op.get_bind().connection.driver_connection.execute(SQL.read_text(encoding="utf-8"))
+    execute_sql_beside(__file__)
 
 
 def downgrade() -> None:
-    raise RuntimeError(f"the baseline cannot be downgraded ({revision}): it would drop the warehouse's data")
+    refuse_baseline_downgrade(revision)
