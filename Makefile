@@ -67,16 +67,18 @@ run: db airflow-init
 	@$(BIN)/python -m ingestion run --landing "$(LANDING)"
 
 # Lint, then the tests on two workers (pytest-xdist; a module's tests stay on one worker), printing the 25
-# slowest. The SQL lint (dbt templater, ~1.5 min) runs beside the tests: they
-# leave part of the two cores idle while they wait on PostgreSQL, dbt and Airflow.
+# slowest. The SQL lint (dbt templater, ~1.5 min) runs beside the tests, which leave part of the two cores
+# idle while they wait on PostgreSQL, dbt and Airflow; its report follows the tests', and the last line
+# repeats pytest's summary.
 PYTEST_WORKERS ?= 2
 test: db airflow-init
 	$(BIN)/ruff check ingestion dags tests benchmarks
 	$(BIN)/ruff format --check ingestion dags tests benchmarks
 	@mkdir -p $(STATE); $(BIN)/python -m ingestion lint-sql > $(STATE)/lint-sql.log 2>&1 & lint=$$!; \
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25; tests=$$?; \
-	wait $$lint; sql=$$?; echo "sqlfluff lint (dbt_project/models, dbt_project/tests):"; tail -n 25 $(STATE)/lint-sql.log; \
-	test $$tests -eq 0 && test $$sql -eq 0
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 | tee $(STATE)/pytest.log; \
+	tests=$${PIPESTATUS[0]}; wait $$lint; sql=$$?; \
+	echo "sqlfluff lint (dbt_project/models, dbt_project/tests), exit $$sql:"; tail -n 25 $(STATE)/lint-sql.log; \
+	tail -n 1 $(STATE)/pytest.log; test $$tests -eq 0 && test $$sql -eq 0
 
 # Benchmarks (not tests): 600 follow-up workbooks; one survey wave of 5 000 respondents × 100 questions;
 # registry extracts at national scale (25 months × 500 000 rows; ≈ 9 minutes on 2 cores), results in
