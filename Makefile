@@ -27,7 +27,8 @@ LANDING ?=
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
-	@echo "make test              unit, integration, DAG and dbt tests against a real PostgreSQL"
+	@echo "make test              lint, then unit, integration, Airflow and dbt tests against a real PostgreSQL"
+	@echo "make lint              ruff (lint and format) and sqlfluff on the dbt project"
 	@echo "make run LANDING=dir   run every pipeline once over a landing folder"
 	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
 	@echo "make docs              generate the dbt documentation (dbt_project/target/index.html)"
