@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingestion.core import personnummer
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -30,14 +32,15 @@ class Problem:
             where += f", rad {self.row}"
         if self.column:
             where += f", kolumn {self.column}"
-        return f"{where}: {self.message}"
+        # the last guard: a personnummer is never repeated back, whatever field it was typed into
+        return personnummer.mask(f"{where}: {self.message}")
 
 
 def quote(value: object) -> str:
-    """A value as found in the file, for messages (empty shown as such)."""
+    """A value as found in the file, for messages (empty shown as such; a personnummer never: masked)."""
     if value is None or value == "":
         return "(tomt)"
-    return f"\u201d{value}\u201d"
+    return f"\u201d{personnummer.mask(str(value))}\u201d"
 
 
 def render_report(

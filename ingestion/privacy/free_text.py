@@ -14,7 +14,7 @@ import csv
 import re
 from functools import cache
 
-from ingestion.core import config
+from ingestion.core import config, personnummer
 
 REPLACEMENT = "[namn]"
 
@@ -113,9 +113,11 @@ _RUN = re.compile(rf"\b{_WORD}(?:\s+(?:von\s+|af\s+|de\s+)?{_WORD})+\b")
 
 
 def strip_names(text: str | None) -> str | None:
-    """``text`` with runs of two or more capitalised words that look like a person's name replaced."""
+    """``text`` with runs of two or more capitalised words that look like a person's name replaced, and
+    every personnummer masked (``[personnummer]``): only this copy of free text leaves raw."""
     if text is None:
         return None
+    text = personnummer.mask(text)
 
     def replace(match: re.Match) -> str:
         words = re.split(r"\s+", match.group(0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from ingestion.core import personnummer
 from ingestion.core.frames import ROW_COLUMN
 from ingestion.core.problems import Problem, quote
 from ingestion.sources.followup_forms.contract import (
@@ -100,9 +101,43 @@ def _context(form: Form, section: str, index: int) -> str:
     return ""
 
 
+# Free text: a personnummer in it is masked in the *_utan_namn copy, the only one that leaves raw. Every
+# other field (ids, codes, numbers, dates) is not free text: a personnummer there rejects the form.
+FREE_TEXT = frozenset({"mal", "kommentar", "deltagande_parter"})
+# header fields of the model -> their key in Uppgifter (where the problem is placed)
+HEADER_FIELDS = {
+    "overenskommelse_id": "overenskommelse_id",
+    "overenskommelse_namn": "overenskommelse_namn",
+    "kommuner_as_written": "kommuner",
+    "period_as_written": "period",
+    "template_version": "template_version",
+    "samverkansniva": "samverkansniva",
+}
+PERSONNUMMER_RULE = (
+    "fältet innehåller ett personnummer (regel: personnummer skickas aldrig i uppföljningen, utom "
+    "maskerade i fritext; värdet visas inte)"
+)
+
+
+def _personnummer_problems(form: Form) -> list[Problem]:
+    problems = []
+    for attribute, key in HEADER_FIELDS.items():
+        value = getattr(form, attribute)
+        if value is not None and personnummer.contains(str(value)):
+            problems.append(form.problem(INFO, None, key, PERSONNUMMER_RULE))
+    for section, attribute in ITEMS.items():
+        for index, item in enumerate(getattr(form, attribute)):
+            for key, value in item.items():
+                if key.startswith("_") or key in FREE_TEXT or key.endswith("_utan_namn") or value is None:
+                    continue
+                if personnummer.contains(str(value)):
+                    problems.append(form.problem(section, index, key, PERSONNUMMER_RULE))
+    return problems
+
+
 def _form_problems(form: Form, known: set[str]) -> list[Problem]:
     """Rules that need more than one value, the register or the official code lists."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _personnummer_problems(form)
     read = form.places.sections_read
     if INFO in read:
         if form.overenskommelse_id and form.overenskommelse_id not in known:

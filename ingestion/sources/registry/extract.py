@@ -146,16 +146,19 @@ def _split_header(first_block: bytes) -> tuple[bytes, bytes]:
 
 
 def check_header(line: bytes, name: str) -> None:
+    """The header line must be the contract's. The message names the expected columns that are missing and
+    counts the others without quoting them: a file without its header has a data row there, personnummer
+    and all, and nothing of a delivered registry row is ever repeated back."""
     text = line.decode("cp1252", errors="replace").rstrip("\r\n").lstrip("\ufeff")
     columns = tuple(c.strip() for c in text.split("|"))
     if columns != HEADER:
         missing = [c for c in HEADER if c not in columns]
-        extra = [c for c in columns if c not in HEADER]
+        n_unknown = sum(1 for c in columns if c not in HEADER)
         detail = []
         if missing:
             detail.append("saknas: " + ", ".join(missing))
-        if extra:
-            detail.append("okända: " + ", ".join(extra))
+        if n_unknown:
+            detail.append(f"{n_unknown} fält som inte är kontraktets kolumnnamn (visas inte: de kan vara uppgifter)")
         if not detail:
             detail.append("kolumnerna står i fel ordning")
         raise ExtractError(

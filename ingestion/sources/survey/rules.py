@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingestion.core import reference
+from ingestion.core import personnummer, reference
 from ingestion.core.deliveries import Delivery, read_delivery
 from ingestion.core.frames import ROW_COLUMN, parse_iso_date, records, stripped
 from ingestion.core.problems import Problem, quote
@@ -248,6 +248,16 @@ def answer_value_problems(
                         "(regel: svar på en talfråga är ett tal, med decimalkomma, t.ex. 3,5)",
                     )
                 )
+            for index in values[values.map(personnummer.is_personnummer)].index:
+                problems.append(
+                    Problem(
+                        ANSWERS,
+                        int(lines[index]),
+                        name,
+                        f"svaret på {column.fraga_id} är ett personnummer "
+                        "(regel: enkätsvar får inte innehålla personnummer; talet visas inte)",
+                    )
+                )
     return problems
 
 
@@ -271,6 +281,21 @@ def _duplicates(frame: pd.DataFrame, file_name: str) -> list[Problem]:
     return problems
 
 
+def _personnummer_ids(frame: pd.DataFrame, file_name: str) -> list[Problem]:
+    """A respondent id must be the survey tool's own: one that is a personnummer is rejected, not quoted."""
+    ids = frame["respondent_id"].dropna()
+    return [
+        Problem(
+            file_name,
+            int(frame.at[index, ROW_COLUMN]),
+            "respondent_id",
+            "respondent_id är ett personnummer (regel: respondent_id är enkätverktygets eget id, aldrig ett "
+            "personnummer; id:t visas inte)",
+        )
+        for index in ids[ids.map(personnummer.is_personnummer)].index
+    ]
+
+
 def respondent_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     """Respondents: unique in urval.csv and svar.csv, every answering respondent in the sample frame,
     kodning.csv on answering respondents and fritext questions, official municipality and county codes."""
@@ -279,6 +304,7 @@ def respondent_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     for file_name, frame in ((SAMPLE, sample), (ANSWERS, answers)):
         if frame is not None:
             problems += _duplicates(frame, file_name)
+            problems += _personnummer_ids(frame, file_name)
     if sample is not None and answers is not None:
         ids = answers["respondent_id"]
         outside = answers[ids.notna() & ~ids.isin(set(sample["respondent_id"]))]
