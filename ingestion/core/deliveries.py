@@ -7,11 +7,15 @@ so the same delivery sent once as a folder and once zipped is recognised as alre
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
 import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,7 +39,7 @@ def read_delivery(path: Path) -> Delivery:
     """Read a delivery folder, or a zip holding either the files or one folder with them."""
     path = Path(path)
     if path.is_dir():
-        files = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+        files = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file() and not p.is_symlink()}
         return Delivery(name=path.name, path=path, files=files)
     if path.suffix.lower() == ".zip":
         files: dict[str, bytes] = {}
@@ -67,6 +71,9 @@ def find_deliveries(source_dir: Path, name_pattern: str) -> list[Path]:
         for entry in sorted(folder.iterdir()):
             if entry.name.startswith("."):
                 continue
+            if entry.is_symlink():  # never followed: it could point anywhere, or at itself
+                log.warning("%s är en symbolisk länk och läses inte (leveranser skickas som filer och mappar)", entry)
+                continue
             is_zip = entry.is_file() and entry.suffix.lower() == ".zip"
             stem = entry.stem if is_zip else entry.name
             if (entry.is_dir() or is_zip) and pattern.fullmatch(stem):
@@ -86,8 +93,9 @@ def find_files(source_dir: Path, name_pattern: str) -> list[Path]:
     pattern = re.compile(name_pattern)
     found = [
         p
-        for p in source_dir.rglob("*")
+        for p in source_dir.rglob("*")  # does not descend into linked folders
         if p.is_file()
+        and not p.is_symlink()
         and pattern.fullmatch(p.name)
         and not any(part.startswith(".") for part in p.relative_to(source_dir).parts)
     ]
@@ -98,14 +106,47 @@ def file_checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+PRIVATE_DIR = 0o700  # quarantined deliveries hold personal data: readable by the pipeline's own account only
+PRIVATE_FILE = 0o600
+
+
+def private_dir(folder: Path) -> Path:
+    """``folder`` (and missing parents) created readable by its owner only, also when it existed."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    folder.chmod(PRIVATE_DIR)
+    return folder
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` created with owner-only permissions (never readable by others, not even
+    for a moment)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        f.write(text)
+    path.chmod(PRIVATE_FILE)
+    return path
+
+
+def make_private(path: Path) -> None:
+    """Owner-only permissions on ``path`` and, for a folder, everything in it."""
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for item in paths:
+        if not item.is_symlink():
+            item.chmod(PRIVATE_DIR if item.is_dir() else PRIVATE_FILE)
+
+
 def quarantine(delivery_path: Path, report: str, target_dir: Path, mode: str) -> Path:
     """Put a rejected delivery in ``target_dir`` with its error report beside it.
 
     ``mode='move'`` takes it out of the landing folder (so it is not retried); ``'copy'`` leaves
-    the landing folder as it was (for landing folders the pipeline does not own).
-    Returns the path of the report.
+    the landing folder as it was (for landing folders the pipeline does not own). The report is written
+    first (a failed report leaves the delivery where it was), and the quarantine is the pipeline account's
+    alone: folders 0700, files 0600. Returns the path of the report.
     """
-    target_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(target_dir.parent)
+    private_dir(target_dir)
+    stem = delivery_path.stem if delivery_path.is_file() else delivery_path.name
+    report_path = write_private(target_dir / f"{stem}.fel.txt", report)
     target = target_dir / delivery_path.name
     if target.exists():
         if target.is_dir():
@@ -115,10 +156,8 @@ def quarantine(delivery_path: Path, report: str, target_dir: Path, mode: str) ->
     if mode == "move":
         shutil.move(str(delivery_path), target)
     elif delivery_path.is_dir():
-        shutil.copytree(delivery_path, target)
+        shutil.copytree(delivery_path, target, symlinks=True)
     else:
         shutil.copy2(delivery_path, target)
-    stem = delivery_path.stem if delivery_path.is_file() else delivery_path.name
-    report_path = target_dir / f"{stem}.fel.txt"
-    report_path.write_text(report, encoding="utf-8")
+    make_private(target)
     return report_path

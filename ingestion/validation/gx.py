@@ -12,6 +12,7 @@ import json
 import math
 import os
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
 
 from ingestion.core import config
 from ingestion.core.frames import ROW_COLUMN
@@ -117,7 +118,7 @@ def validate_sql_table(url: str, schema: str, table: str, suite_path: str) -> li
     import great_expectations as gx
 
     context = _context()
-    source = context.data_sources.add_sql(name="warehouse", connection_string=_sqlalchemy_url(url))
+    source = context.data_sources.add_sql(name="warehouse", connection_string=_sqlalchemy_url(url, VALIDATION_ROLE))
     asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
     batch = asset.add_batch_definition_whole_table("whole")
     suite = _suite(context, load_suite_json(suite_path) | {"name": f"{schema}.{table}"})
@@ -135,9 +136,17 @@ def validate_sql_table(url: str, schema: str, table: str, suite_path: str) -> li
     return failures
 
 
-def _sqlalchemy_url(url: str) -> str:
-    """GX goes through SQLAlchemy: use the psycopg 3 driver."""
+# The mart suites read the marts with the privileges of the role that builds them, not the admin's: a
+# suite cannot read what the transformer cannot (the admin is always a member of it: see the migrations).
+VALIDATION_ROLE = "warehouse_transformer"
+
+
+def _sqlalchemy_url(url: str, role: str | None = None) -> str:
+    """GX goes through SQLAlchemy: use the psycopg 3 driver; with ``role``, every session starts as it."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+            break
+    if role:
+        url += ("&" if "?" in url else "?") + "options=" + quote_plus(f"-c role={role}")
     return url

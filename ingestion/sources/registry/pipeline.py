@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from ingestion.core import config, reference
-from ingestion.core.deliveries import quarantine
+from ingestion.core.deliveries import make_private, private_dir, quarantine, write_private
 from ingestion.core.outcome import Outcome
 from ingestion.core.problems import Problem, render_report
 from ingestion.db import connection
@@ -56,7 +56,9 @@ def delivery_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.rglob("*") if p.is_file() and (FILE_PATTERN.match(p.name) or TRACK_PATTERN.match(p.name))
+        p
+        for p in folder.rglob("*")  # does not descend into linked folders; linked files are not read either
+        if p.is_file() and not p.is_symlink() and (FILE_PATTERN.match(p.name) or TRACK_PATTERN.match(p.name))
     )
 
 
@@ -74,7 +76,7 @@ def code_list_files(path: Path, root: Path | None = None) -> tuple[Path | None, 
     found: dict[str, Path] = {}
     for folder in [path.parent, *path.parent.parents]:
         for name in (CATEGORY_FILE, REASON_FILE):
-            if name not in found and (folder / name).is_file():
+            if name not in found and (folder / name).is_file() and not (folder / name).is_symlink():
                 found[name] = folder / name
         if len(found) == 2 or (root is not None and folder == root):
             break
@@ -167,6 +169,7 @@ def _reject(outcome: Outcome, path: Path, problems: list[Problem], n_more: int =
         if people.exists():
             target = config.quarantine_dir() / SOURCE / people.name
             (shutil.move if config.quarantine_mode() == "move" else shutil.copy2)(str(people), target)
+            make_private(target)
     outcome.status, outcome.report = "rejected", str(report_path)
     outcome.problems = [str(p) for p in problems[:50]]
     log.warning("%s avvisad (%d fel), se %s", path.name, len(problems) + n_more, report_path)
@@ -175,8 +178,7 @@ def _reject(outcome: Outcome, path: Path, problems: list[Problem], n_more: int =
 
 def _warn(outcome: Outcome, path: Path, rejects: list[Reject], n_rows: int) -> None:
     """Rows set aside within the tolerance: a report beside the quarantine, the file stays loaded."""
-    folder = config.quarantine_dir() / SOURCE
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(config.quarantine_dir() / SOURCE)
     report_path = folder / f"{path.name}.varning.txt"
     n_bad = len({r.line for r in rejects})
     lines = [
@@ -187,7 +189,7 @@ def _warn(outcome: Outcome, path: Path, rejects: list[Reject], n_rows: int) -> N
         "",
     ]
     lines += [f"- {p}" for p in sorted(_as_problems(path, rejects))]
-    report_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_private(report_path, "\n".join(lines) + "\n")
     outcome.report = str(report_path)
     log.warning(
         "%s: %d rader satta åt sidan (inom toleransen %.1f %%), se %s", path.name, n_bad, TOLERANCE * 100, report_path
