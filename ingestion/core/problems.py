@@ -5,9 +5,16 @@ Messages are in Swedish: they are read by the people who send the files.
 
 from __future__ import annotations
 
+import gzip
+import logging
+import traceback
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 from ingestion.core import personnummer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, order=True)
@@ -64,3 +71,32 @@ def render_report(
     lines += ["Radnumren räknas som i filen: rubrikraden är rad 1.", ""]
     lines += [f"- {p}" for p in sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or ""))]
     return "\n".join(lines) + "\n"
+
+
+# Errors a damaged or half-uploaded file raises in the standard readers, in the sender's words.
+_DAMAGED = (
+    (zipfile.BadZipFile, "filen går inte att öppna som zip-arkiv (den kan vara skadad eller ofullständigt uppladdad)"),
+    (gzip.BadGzipFile, "filen är inte gzip-komprimerad, fast namnet slutar på .gz"),
+    (EOFError, "den komprimerade filen tar slut för tidigt (den kan vara ofullständigt uppladdad)"),
+    (zlib.error, "den komprimerade filen är skadad och går inte att packa upp"),
+    (UnicodeDecodeError, "filen har tecken som inte går att läsa i kontraktets teckenkodning"),
+)
+
+
+def unreadable(file_name: str, error: BaseException) -> Problem:
+    """The problem for a delivery whose reading or checking broke off with ``error``: the delivery alone is
+    rejected, the others of the run load. A damaged file is named as such; anything else is an unexpected
+    error, reported by its type only (its text could hold delivered values) and logged for the engineers
+    with where it happened, without the text."""
+    for kind, message in _DAMAGED:
+        if isinstance(error, kind):
+            return Problem(file_name, None, None, message)
+    where = "".join(traceback.format_tb(error.__traceback__)[-3:])
+    log.error("oväntat fel (%s) när %s lästes; var:\n%s", type(error).__name__, file_name, where)
+    return Problem(
+        file_name,
+        None,
+        None,
+        f"oväntat fel när filen lästes ({type(error).__name__}); leveransen har satts åt sidan och driften "
+        "har fått felet: skicka inte om den förrän ni hört av oss",
+    )

@@ -10,15 +10,16 @@ Airflow can pass them between tasks.
 from __future__ import annotations
 
 import logging
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingestion.core import config
-from ingestion.core.deliveries import find_deliveries, quarantine, read_delivery
+from ingestion.core.deliveries import file_checksum, find_deliveries, quarantine, read_delivery
 from ingestion.core.outcome import Outcome
-from ingestion.core.problems import render_report
+from ingestion.core.problems import render_report, unreadable
 from ingestion.db import connection
 from ingestion.db.loader import already_loaded, load_delivery
 
@@ -39,7 +40,12 @@ def delivery_paths(spec: FolderSource, folder: Path) -> list[Path]:
 
 
 def checksum(path: Path) -> str:
-    return read_delivery(Path(path)).checksum
+    """The delivery's checksum over its files; a zip that cannot be read at all by its bytes (so that a
+    damaged delivery is still recognised, and rejected once)."""
+    try:
+        return read_delivery(Path(path)).checksum
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return file_checksum(Path(path)) if Path(path).is_file() else ""
 
 
 def find_new(spec: FolderSource, landing: Path | str | None = None, url: str | None = None) -> list[str]:
@@ -51,7 +57,7 @@ def find_new(spec: FolderSource, landing: Path | str | None = None, url: str | N
     new = []
     with connection.connect(url) as conn:
         for path in paths:
-            if already_loaded(conn, spec.name, read_delivery(path).checksum) is None:
+            if already_loaded(conn, spec.name, checksum(path)) is None:
                 new.append(str(path))
             else:
                 log.info("%s: redan inläst (samma kontrollsumma), hoppas över", path.name)
@@ -60,8 +66,11 @@ def find_new(spec: FolderSource, landing: Path | str | None = None, url: str | N
 
 def process(spec: FolderSource, path: str, run_id: str | None = None, url: str | None = None) -> list[dict]:
     """Validate one delivery and load it, or quarantine it whole with a plain-words report."""
-    delivery = read_delivery(Path(path))
-    parsed = spec.validate(delivery)
+    try:
+        delivery = read_delivery(Path(path))
+        parsed = spec.validate(delivery)
+    except Exception as error:  # a file that breaks the reader: this delivery alone is rejected
+        return [_reject_unreadable(spec, Path(path), error)]
     outcome = Outcome(
         source=spec.name,
         delivery=delivery.name,
@@ -91,3 +100,18 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
     outcome.n_rows, outcome.load_id = result.n_rows, result.load_id
     log.info("%s: %s (%d rader)", delivery.name, outcome.status, result.n_rows)
     return [outcome.to_dict()]
+
+
+def _reject_unreadable(spec: FolderSource, path: Path, error: Exception) -> dict:
+    problem = unreadable(path.name, error)
+    report = render_report(path.stem if path.is_file() else path.name, spec.label, [problem])
+    report_path = quarantine(path, report, config.quarantine_dir() / spec.name, config.quarantine_mode())
+    log.warning("%s avvisad (%s), se %s", path.name, type(error).__name__, report_path)
+    return Outcome(
+        source=spec.name,
+        delivery=path.stem if path.is_file() else path.name,
+        path=str(path),
+        checksum=checksum(path),
+        report=str(report_path),
+        problems=[str(problem)],
+    ).to_dict()

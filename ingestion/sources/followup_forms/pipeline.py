@@ -18,7 +18,7 @@ import psycopg
 from ingestion.core import config
 from ingestion.core.deliveries import file_checksum, find_files, quarantine
 from ingestion.core.outcome import Outcome
-from ingestion.core.problems import Problem, render_report
+from ingestion.core.problems import Problem, render_report, unreadable
 from ingestion.db import connection
 from ingestion.db.loader import Rows, already_loaded, load_delivery
 from ingestion.sources.followup_forms.contract import CHILD_TABLES, FILE_PATTERN, FORM_COLUMNS, LABEL, SOURCE
@@ -78,7 +78,10 @@ def process_batch(paths: list[str], run_id: str | None = None, url: str | None =
     received_at = datetime.now(UTC)
     read = []
     for path in map(Path, paths):
-        forms, file_problems = read_file(path, received_at)
+        try:
+            forms, file_problems = read_file(path, received_at)
+        except Exception as error:  # a file that breaks the reader: that file alone is rejected
+            forms, file_problems = [], [unreadable(path.name, error)]
         read.append((path, file_checksum(path), forms, file_problems))
     with connection.connect(url) as conn:
         validate_forms([f for _, _, forms, _ in read for f in forms], known_agreements(conn))

@@ -176,7 +176,7 @@ def _track_problems(row: dict, codes: set[str], municipalities: frozenset[str]) 
         if row[column] and not _is_date(row[column]):
             problems.append((column, f"{column} är inget verkligt datum (ÅÅÅÅ-MM-DD)"))
     count = row["antal_arbetsgivare"]
-    if count and not count.isdigit():
+    if count and not (count.isascii() and count.isdigit()):  # str.isdigit() also takes ² and other digits
         problems.append(("antal_arbetsgivare", "antal_arbetsgivare ska vara ett heltal"))
     elif row["status"] == "aktivt" and (not count or int(count) < 1):
         problems.append(("antal_arbetsgivare", "ett aktivt jobbspår ska ha minst en arbetsgivare"))

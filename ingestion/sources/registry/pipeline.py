@@ -20,10 +20,12 @@ import re
 import shutil
 from pathlib import Path
 
+import psycopg
+
 from ingestion.core import config, reference
 from ingestion.core.deliveries import make_private, private_dir, quarantine, write_private
 from ingestion.core.outcome import Outcome
-from ingestion.core.problems import Problem, render_report
+from ingestion.core.problems import Problem, render_report, unreadable
 from ingestion.db import connection
 from ingestion.db.loader import already_loaded
 from ingestion.privacy import pseudonym
@@ -229,6 +231,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
             )
     except ExtractError as error:
         return _reject(outcome, path, [Problem(path.name, None, None, str(error))])
+    except psycopg.Error:
+        raise  # the database, not the file: the task fails and Airflow retries it
     except ToleranceExceeded:
         problems = _as_problems(path, stats.rejects)
         summary = Problem(
@@ -239,6 +243,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
             f"inte kontraktet; högst {TOLERANCE:.1%} tolereras, så hela filen avvisas",
         )
         return _reject(outcome, path, [summary, *problems], n_more=stats.n_bad - len(problems))
+    except Exception as error:  # a file that breaks the reader (a damaged gzip, a code list in another
+        return _reject(outcome, path, [unreadable(path.name, error)])  # encoding): this month alone is rejected
     if result.skipped:
         outcome.status = "skipped"
         return outcome.to_dict()
@@ -264,7 +270,10 @@ def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = N
     month = month_of(path)
     outcome = _outcome(path, digest, month)
     key = pseudonym.load_key()
-    parsed = read_month(path, reference.municipality_codes(), key)
+    try:
+        parsed = read_month(path, reference.municipality_codes(), key)
+    except Exception as error:  # a file that breaks the reader: this snapshot alone is rejected
+        return _reject(outcome, path, [unreadable(path.name, error)])
     if parsed.problems:
         return _reject(outcome, path, parsed.problems)
     if len(parsed.rejects) and len({r.line for r in parsed.rejects}) > TOLERANCE * parsed.n_participant_rows:
