@@ -18,6 +18,38 @@ from pathlib import Path, PurePosixPath
 log = logging.getLogger(__name__)
 
 
+class UnsafeArchive(ValueError):
+    """An archive over the limits (unpacked size or compression ratio): refused before anything is unpacked.
+    Its message is addressed to the sender, in Swedish, and quotes nothing delivered."""
+
+    addressed_to_sender = True
+
+
+def archive_limits() -> tuple[int, int]:
+    """(most bytes unpacked, highest compression ratio) accepted for a zip or a workbook
+    (``MAX_UNPACKED_BYTES``, ``MAX_COMPRESSION_RATIO``): a national register delivery unpacks to a few
+    megabytes at a ratio of about 10, a decompression bomb to gigabytes at a ratio in the thousands."""
+    return int(os.environ.get("MAX_UNPACKED_BYTES", 512 * 1024 * 1024)), int(
+        os.environ.get("MAX_COMPRESSION_RATIO", 200)
+    )
+
+
+def check_archive(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse ``archive`` when what it says it unpacks to is over the limits (checked before reading)."""
+    most, ratio = archive_limits()
+    infos = [i for i in archive.infolist() if not i.is_dir()]
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if unpacked > most:
+        raise UnsafeArchive(
+            f"{name} packas upp till {unpacked // 2**20} MiB; högst {most // 2**20} MiB tas emot (MAX_UNPACKED_BYTES)"
+        )
+    if unpacked > 1024 * 1024 and unpacked / packed > ratio:
+        raise UnsafeArchive(
+            f"{name} är komprimerad {unpacked // packed} gånger; högst {ratio} gånger tas emot (MAX_COMPRESSION_RATIO)"
+        )
+
+
 @dataclass
 class Delivery:
     """One delivery: its name (folder name without ``.zip``), where it lies, and its files' bytes."""
@@ -44,6 +76,7 @@ def read_delivery(path: Path) -> Delivery:
     if path.suffix.lower() == ".zip":
         files: dict[str, bytes] = {}
         with zipfile.ZipFile(path) as archive:
+            check_archive(archive, path.name)
             for info in archive.infolist():
                 if info.is_dir() or PurePosixPath(info.filename).name.startswith("."):
                     continue

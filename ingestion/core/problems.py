@@ -88,6 +88,8 @@ def unreadable(file_name: str, error: BaseException) -> Problem:
     rejected, the others of the run load. A damaged file is named as such; anything else is an unexpected
     error, reported by its type only (its text could hold delivered values) and logged for the engineers
     with where it happened, without the text."""
+    if getattr(error, "addressed_to_sender", False):
+        return Problem(file_name, None, None, str(error))  # its own message is the sender's (quotes nothing)
     for kind, message in _DAMAGED:
         if isinstance(error, kind):
             return Problem(file_name, None, None, message)

@@ -80,3 +80,22 @@ def test_a_report_that_cannot_be_written_leaves_the_delivery_where_it_was(tmp_pa
     with pytest.raises(OSError):
         quarantine(delivery, "rapport\n", target, "move")
     assert delivery.is_dir() and not (target / SNAPSHOT.name).exists()
+
+
+def test_a_zip_that_unpacks_to_too_much_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
+    import zipfile
+
+    from ingestion.core.deliveries import UnsafeArchive
+    from ingestion.core.problems import unreadable
+
+    bomb = tmp_path / "overenskommelser_2025-06-30.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("overenskommelser.csv", b"\0" * (8 * 2**20))  # 8 MiB of zeros: a ratio near 1 000
+    with pytest.raises(UnsafeArchive) as error:
+        read_delivery(bomb)
+    assert "MAX_COMPRESSION_RATIO" in str(error.value)
+    assert str(unreadable(bomb.name, error.value)).endswith(str(error.value))  # the sender reads the limit
+    monkeypatch.setenv("MAX_COMPRESSION_RATIO", "5000")
+    monkeypatch.setenv("MAX_UNPACKED_BYTES", str(4 * 2**20))
+    with pytest.raises(UnsafeArchive, match="MAX_UNPACKED_BYTES"):
+        read_delivery(bomb)

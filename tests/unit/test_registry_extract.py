@@ -215,3 +215,21 @@ def test_local_key_is_created_once_and_private(tmp_path, monkeypatch):
     assert pseudonym.ensure_local_key() == path
     assert pseudonym.load_key() == first
     assert os.environ[pseudonym.KEY_FILE_ENV] == str(path)
+
+
+def test_a_line_without_an_end_is_refused_and_memory_stays_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGISTRY_MAX_LINE_BYTES", "4096")
+    path = write(tmp_path, [row(), "x" * 10_000])  # a 10 kB "line": no line break for a long stretch
+    with pytest.raises(ExtractError, match="rad 3 är längre än 4 096 byte"):
+        run(path, block_size=1024)
+
+
+def test_a_byte_windows_1252_does_not_define_sets_the_row_aside(tmp_path):
+    path = tmp_path / "sokande_202406.txt"
+    lines = ["|".join(HEADER), row(), row(PROJEKTKOD="AB\x81C")]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+    stats, copied = run(path)
+    assert stats.n_bad == 1 and len(copied) == 1
+    assert [(r.line, r.reason) for r in stats.rejects] == [
+        (3, "raden innehåller styrtecken, omvänt snedstreck eller tecken utanför Windows-1252")
+    ]

@@ -11,6 +11,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
+from ingestion.core.deliveries import UnsafeArchive, check_archive
 from ingestion.core.problems import Problem, quote
 from ingestion.sources.followup_forms.contract import (
     ASSESSMENTS,
@@ -41,6 +42,14 @@ def read_workbook(data: bytes, file_name: str, received_at: datetime) -> Form:
         submitted_at=as_utc(received_at),
         submitted_at_basis="ankomsttid",
     )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_archive(archive, file_name)
+    except UnsafeArchive as error:
+        form.problems.append(Problem(file_name, None, None, str(error)))
+        return form
+    except zipfile.BadZipFile:
+        pass  # reported below, as any file that does not open as a workbook
     try:
         sheet_titles, rows = _read_sheets(data)
         modified = _saved_time(data)

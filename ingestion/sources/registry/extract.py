@@ -58,6 +58,7 @@ ZERO = ord("0")
 K, M, J, N = (ord(c) for c in "KMJN")
 # FODELSEREGION's two letters read as one number (first byte × 256 + second): SE, EU, UE
 REGION_SE, REGION_EU, REGION_UE = (ord(a) * 256 + ord(b) for a, b in ("SE", "EU", "UE"))
+UNDEFINED_CP1252 = np.array([0x81, 0x8D, 0x8F, 0x90, 0x9D], np.uint8)  # no character in Windows-1252
 SEPARATORS = len(HEADER) - 1  # a well-formed line has 13 '|'
 CODE_SLOTS = 100  # the code lists' codes are two digits: 00..99
 MUNICIPALITY_SLOTS = 10_000  # municipality codes are four digits
@@ -121,8 +122,19 @@ def _open(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
+def max_line_bytes() -> int:
+    """The longest line accepted (``REGISTRY_MAX_LINE_BYTES``): a contract line is some 150 bytes, so a file
+    without line breaks is refused at once instead of being gathered into memory."""
+    return int(os.environ.get("REGISTRY_MAX_LINE_BYTES", 64 * 1024))
+
+
 def blocks(path: Path, size: int = BLOCK_SIZE) -> Iterator[bytes]:
-    """The file (decompressed) in blocks that end at a line break; the header line is the first block."""
+    """The file (decompressed) in blocks that end at a line break; the header line is the first block.
+
+    A line longer than :func:`max_line_bytes` stops the read with an :class:`ExtractError` (memory stays
+    bounded by the block size and that limit, whatever the file)."""
+    limit = max_line_bytes()
+    line = 1
     with _open(path) as f:
         rest = b""
         while True:
@@ -134,10 +146,22 @@ def blocks(path: Path, size: int = BLOCK_SIZE) -> Iterator[bytes]:
             data = rest + data
             cut = data.rfind(b"\n")
             if cut < 0:
+                if len(data) > limit:
+                    raise ExtractError(
+                        f"{path.name}: rad {line} är längre än {limit:,} byte".replace(",", " ")
+                        + " utan radbrytning (en rad i utdraget är några hundra byte); filen läses inte vidare"
+                    )
                 rest = data
                 continue
-            yield data[: cut + 1]
+            block = data[: cut + 1]
+            line += block.count(b"\n")
             rest = data[cut + 1 :]
+            if len(rest) > limit:
+                raise ExtractError(
+                    f"{path.name}: rad {line} är längre än {limit:,} byte".replace(",", " ")
+                    + " utan radbrytning (en rad i utdraget är några hundra byte); filen läses inte vidare"
+                )
+            yield block
 
 
 def _split_header(first_block: bytes) -> tuple[bytes, bytes]:
@@ -235,13 +259,22 @@ class MonthValidator:
             return a[f[col] + k]
 
         problems: list[tuple[np.ndarray, str | None, str]] = []
-        # control characters and backslash would be read as something else by COPY
-        odd = np.flatnonzero(((a < SPACE) & (a != LF) & (a != CR)) | (a == BACKSLASH) | (a == DEL))
+        # control characters and backslash would be read as something else by COPY, and the five bytes
+        # Windows-1252 leaves undefined would make the database refuse the whole COPY
+        odd = np.flatnonzero(
+            ((a < SPACE) & (a != LF) & (a != CR)) | (a == BACKSLASH) | (a == DEL) | np.isin(a, UNDEFINED_CP1252)
+        )
         odd = odd[odd < len(data)]
         if len(odd):
             bad_lines = np.zeros(n, bool)
             bad_lines[np.searchsorted(newlines, odd)] = True
-            problems.append((bad_lines[rows], None, "raden innehåller styrtecken eller omvänt snedstreck"))
+            problems.append(
+                (
+                    bad_lines[rows],
+                    None,
+                    "raden innehåller styrtecken, omvänt snedstreck eller tecken utanför Windows-1252",
+                )
+            )
 
         # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date; the check digit (Luhn, last 10 digits)
         dashed = (length[PNR] == 13) & (char(PNR, 8) == DASH)
