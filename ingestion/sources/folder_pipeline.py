@@ -70,7 +70,9 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
         delivery = read_delivery(Path(path))
         parsed = spec.validate(delivery)
     except Exception as error:  # a file that breaks the reader: this delivery alone is rejected
-        return [_reject_unreadable(spec, Path(path), error)]
+        name = Path(path).stem if Path(path).is_file() else Path(path).name
+        outcome = Outcome(source=spec.name, delivery=name, path=str(path), checksum=checksum(Path(path)))
+        return [_reject(spec, outcome, [unreadable(Path(path).name, error)])]
     outcome = Outcome(
         source=spec.name,
         delivery=delivery.name,
@@ -79,12 +81,7 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
         snapshot_date=parsed.snapshot_date.isoformat() if parsed.snapshot_date else None,
     )
     if parsed.problems:
-        report = render_report(delivery.name, spec.label, parsed.problems)
-        report_path = quarantine(Path(path), report, config.quarantine_dir() / spec.name, config.quarantine_mode())
-        outcome.report = str(report_path)
-        outcome.problems = [str(p) for p in parsed.problems]
-        log.warning("%s avvisad (%d fel), se %s", delivery.name, len(parsed.problems), report_path)
-        return [outcome.to_dict()]
+        return [_reject(spec, outcome, parsed.problems)]
     tables = spec.raw_tables(parsed)
     with connection.connect(url) as conn:
         result = load_delivery(
@@ -102,16 +99,11 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
     return [outcome.to_dict()]
 
 
-def _reject_unreadable(spec: FolderSource, path: Path, error: Exception) -> dict:
-    problem = unreadable(path.name, error)
-    report = render_report(path.stem if path.is_file() else path.name, spec.label, [problem])
-    report_path = quarantine(path, report, config.quarantine_dir() / spec.name, config.quarantine_mode())
-    log.warning("%s avvisad (%s), se %s", path.name, type(error).__name__, report_path)
-    return Outcome(
-        source=spec.name,
-        delivery=path.stem if path.is_file() else path.name,
-        path=str(path),
-        checksum=checksum(path),
-        report=str(report_path),
-        problems=[str(problem)],
-    ).to_dict()
+def _reject(spec: FolderSource, outcome: Outcome, problems: list) -> dict:
+    """Quarantine the whole delivery with its report (the outcome's checksum taken before it moves)."""
+    report = render_report(outcome.delivery, spec.label, problems)
+    report_path = quarantine(Path(outcome.path), report, config.quarantine_dir() / spec.name, config.quarantine_mode())
+    outcome.report = str(report_path)
+    outcome.problems = [str(p) for p in problems]
+    log.warning("%s avvisad (%d fel), se %s", outcome.delivery, len(problems), report_path)
+    return outcome.to_dict()

@@ -91,3 +91,17 @@ def test_a_job_track_count_in_unicode_digits_rejects_that_snapshot_only(db_url, 
         encoding="utf-8"
     )
     assert fetch(db_url, "select count(*) from raw.registry_jobtracks") == [(0,)]
+
+
+def test_a_damaged_zip_moved_to_quarantine_keeps_its_checksum(db_url, quarantine, tmp_path, monkeypatch):
+    """In move mode the delivery leaves the landing folder: its outcome still names it by its bytes."""
+    import hashlib
+
+    monkeypatch.setenv("QUARANTINE_MODE", "move")
+    landing = tmp_path / "landing" / "agreement_register"
+    landing.mkdir(parents=True)
+    data = b"PK\x03\x04" + b"not really a zip" * 20
+    (landing / "overenskommelser_2024-12-31.zip").write_bytes(data)
+    [outcome] = sources.ingest("agreement_register", landing.parent)
+    assert outcome["status"] == "rejected" and not (landing / "overenskommelser_2024-12-31.zip").exists()
+    assert outcome["checksum"] == hashlib.sha256(data).hexdigest()
