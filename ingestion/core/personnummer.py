@@ -20,7 +20,8 @@ SAMORDNING_DAY_OFFSET = 60  # a samordningsnummer writes the day of birth + 60
 _CANDIDATE = re.compile(r"(?<![0-9])(?:\d{8}|\d{6})[-+]?\d{4}(?![0-9])")
 
 
-def _luhn_ok(ten: str) -> bool:
+def check_digit_ok(ten: str) -> bool:
+    """The Luhn check over the last ten digits (``YYMMDDNNNC``)."""
     total = 0
     for i, char in enumerate(ten):
         digit = int(char) * (2 if i % 2 == 0 else 1)
@@ -46,10 +47,10 @@ def is_personnummer(text: str) -> bool:
     digits = text.replace("-", "").replace("+", "")
     if len(digits) == 12:
         year, rest = int(digits[:4]), digits[4:]
-        return _real_day(year, int(rest[:2]), int(rest[2:4])) and _luhn_ok(digits[2:])
+        return _real_day(year, int(rest[:2]), int(rest[2:4])) and check_digit_ok(digits[2:])
     # 10 digits: the century is not written; a date that is real in either century counts
     month, day = int(digits[2:4]), int(digits[4:6])
-    return any(_real_day(century + int(digits[:2]), month, day) for century in (1900, 2000)) and _luhn_ok(digits)
+    return any(_real_day(century + int(digits[:2]), month, day) for century in (1900, 2000)) and check_digit_ok(digits)
 
 
 def find(text: str) -> list[tuple[int, int]]:

@@ -39,15 +39,23 @@ class Problem:
             where += f", rad {self.row}"
         if self.column:
             where += f", kolumn {self.column}"
-        # the last guard: a personnummer is never repeated back, whatever field it was typed into
-        return personnummer.mask(f"{where}: {self.message}")
+        return f"{where}: {self.message}"
+
+    def __post_init__(self) -> None:
+        # a personnummer is never repeated back, whatever field it was typed into: masked where the problem
+        # is made, so every report, XCom value and log line built from it is safe
+        for name in ("file", "column", "message", "part"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, personnummer.mask(value))
 
 
 def quote(value: object) -> str:
-    """A value as found in the file, for messages (empty shown as such; a personnummer never: masked)."""
+    """A value as found in the file, for messages (empty shown as such; a personnummer in it is masked by
+    :class:`Problem`)."""
     if value is None or value == "":
         return "(tomt)"
-    return f"\u201d{personnummer.mask(str(value))}\u201d"
+    return f"\u201d{value}\u201d"
 
 
 def render_report(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingestion.db import connection
+from ingestion.db.loader import already_loaded
 from ingestion.orchestration.run_report import read_outcomes
 from ingestion.sources import SOURCES
 
@@ -25,9 +26,7 @@ def already_loaded_elsewhere(source, landing: Path, this_run: list[dict]) -> lis
             checksum = pipeline.checksum(path)
             if checksum in handled:
                 continue
-            if conn.execute(
-                "select 1 from meta.load_audit where source = %s and checksum = %s", (source.name, checksum)
-            ).fetchone():
+            if already_loaded(conn, source.name, checksum) is not None:
                 names.append(path.name)
     return names
 

@@ -17,16 +17,18 @@ class DbtError(RuntimeError):
     pass
 
 
-def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
-    """Run a dbt command in ``dbt_project/`` with the connection taken from the warehouse URL."""
-    env = (
+def dbt_environment(url: str | None = None) -> dict[str, str]:
+    """The environment dbt (and sqlfluff's dbt templater) runs in: the connection from the warehouse URL."""
+    return (
         os.environ
         | connection.dbt_env(url)
-        | {
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-            "DBT_LOG_PATH": str(config.dbt_log_dir()),
-        }
+        | {"DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DBT_LOG_PATH": str(config.dbt_log_dir())}
     )
+
+
+def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
+    """Run a dbt command in ``dbt_project/`` with the connection taken from the warehouse URL."""
+    env = dbt_environment(url)
     command = [
         config.dbt_executable(),
         *args,
@@ -102,10 +104,6 @@ def sqlfluff_lint(paths: tuple[str, ...] = ("models", "tests")) -> int:
     executable = os.path.join(os.path.dirname(config.dbt_executable()), "sqlfluff")
     if not os.path.exists(executable):
         raise DbtError(f"sqlfluff finns inte på {executable}: kör `make setup`")
-    env = (
-        os.environ
-        | connection.dbt_env()
-        | {"DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DBT_LOG_PATH": str(config.dbt_log_dir())}
-    )
+    env = dbt_environment()
     targets = [str(config.DBT_PROJECT_DIR / path) for path in paths]
     return subprocess.run([executable, "lint", *targets], env=env, cwd=config.PROJECT_ROOT).returncode

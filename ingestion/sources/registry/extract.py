@@ -128,13 +128,17 @@ def max_line_bytes() -> int:
     return int(os.environ.get("REGISTRY_MAX_LINE_BYTES", 64 * 1024))
 
 
+class LineTooLong(ExtractError):
+    """A line longer than :func:`max_line_bytes`; raised by :func:`blocks`, whose caller counts the lines and
+    says which one."""
+
+
 def blocks(path: Path, size: int = BLOCK_SIZE) -> Iterator[bytes]:
     """The file (decompressed) in blocks that end at a line break; the header line is the first block.
 
-    A line longer than :func:`max_line_bytes` stops the read with an :class:`ExtractError` (memory stays
+    A line longer than :func:`max_line_bytes` stops the read with :class:`LineTooLong` (memory stays
     bounded by the block size and that limit, whatever the file)."""
     limit = max_line_bytes()
-    line = 1
     with _open(path) as f:
         rest = b""
         while True:
@@ -145,23 +149,13 @@ def blocks(path: Path, size: int = BLOCK_SIZE) -> Iterator[bytes]:
                 return
             data = rest + data
             cut = data.rfind(b"\n")
-            if cut < 0:
-                if len(data) > limit:
-                    raise ExtractError(
-                        f"{path.name}: rad {line} är längre än {limit:,} byte".replace(",", " ")
-                        + " utan radbrytning (en rad i utdraget är några hundra byte); filen läses inte vidare"
-                    )
+            if cut >= 0:
+                yield data[: cut + 1]
+                rest = data[cut + 1 :]
+            else:
                 rest = data
-                continue
-            block = data[: cut + 1]
-            line += block.count(b"\n")
-            rest = data[cut + 1 :]
             if len(rest) > limit:
-                raise ExtractError(
-                    f"{path.name}: rad {line} är längre än {limit:,} byte".replace(",", " ")
-                    + " utan radbrytning (en rad i utdraget är några hundra byte); filen läses inte vidare"
-                )
-            yield block
+                raise LineTooLong(limit)
 
 
 def _split_header(first_block: bytes) -> tuple[bytes, bytes]:
@@ -491,15 +485,22 @@ def stream(
     def numbered_blocks() -> Iterator[tuple[bytes, int]]:
         line = 1
         header_seen = False
-        for data in blocks(path, block_size):
-            if not header_seen:
-                header, data = _split_header(data)
-                check_header(header, path.name)
-                header_seen, line = True, 2
-                if not data:
-                    continue
-            yield data, line
-            line += data.count(b"\n")
+        try:
+            for data in blocks(path, block_size):
+                if not header_seen:
+                    header, data = _split_header(data)
+                    check_header(header, path.name)
+                    header_seen, line = True, 2
+                    if not data:
+                        continue
+                yield data, line
+                line += data.count(b"\n")
+        except LineTooLong as error:  # the line after the blocks read so far
+            limit = f"{error.args[0]:,}".replace(",", " ")
+            raise ExtractError(
+                f"{path.name}: rad {line} är längre än {limit} byte utan radbrytning (en rad i utdraget är några "
+                "hundra byte); filen läses inte vidare"
+            ) from None
         if not header_seen:
             raise ExtractError(f"{path.name} är tom: rubrikraden saknas.")
 

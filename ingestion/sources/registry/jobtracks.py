@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ingestion.core import personnummer
 from ingestion.core.problems import Problem
 from ingestion.core.reference import restore_kommunkod
 from ingestion.privacy import pseudonym
@@ -44,11 +45,7 @@ def normalise_pnr(value: str) -> tuple[bytes | None, str | None]:
         date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     except ValueError:
         return None, "personnumret innehåller inget verkligt datum"
-    total = 0
-    for i, char in enumerate(value[2:]):
-        digit = int(char) * (2 if i % 2 == 0 else 1)
-        total += digit - 9 if digit > 9 else digit
-    if total % 10:
+    if not personnummer.check_digit_ok(value[2:]):
         return None, "personnumrets kontrollsiffra stämmer inte"
     return value.encode(), None
 
