@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
+from ingestion.core import config
 from ingestion.db import embedded
 
 
@@ -18,7 +23,8 @@ def warehouse_url() -> str:
     """The admin URL of the warehouse database.
 
     ``WAREHOUSE_URL`` wins; without it the project's own embedded PostgreSQL is used (it must have
-    been started with ``python -m ingestion db start``, which ``make`` does for you).
+    been started with ``python -m ingestion db start``, which ``make`` does for you). The embedded
+    server's URL holds no password: it names the libpq password file the password is read from.
     """
     url = os.environ.get("WAREHOUSE_URL")
     if url:
@@ -74,10 +80,79 @@ def bootstrap(url: str | None = None) -> list[str]:
 def dbt_env(url: str | None = None) -> dict[str, str]:
     """Connection settings for dbt's profile, derived from the warehouse URL."""
     parts = urlsplit(url or warehouse_url())
-    return {
+    env = {
         "WAREHOUSE_HOST": parts.hostname or "127.0.0.1",
         "WAREHOUSE_PORT": str(parts.port or 5432),
         "WAREHOUSE_USER": parts.username or "postgres",
         "WAREHOUSE_PASSWORD": parts.password or "",
         "WAREHOUSE_DBNAME": parts.path.lstrip("/") or "postgres",
     }
+    # dbt's profile has no passfile setting; libpq (under dbt's psycopg2) reads the same file from PGPASSFILE.
+    passfiles = parse_qs(parts.query).get("passfile")
+    if passfiles:
+        env["PGPASSFILE"] = passfiles[0]
+    return env
+
+
+ANALYST_LOGIN = "analytiker"
+ANALYST_ROLE = "analyst"
+_LOGIN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def analyst_passfile(login: str) -> Path:
+    """Where the password of an analyst login made by :func:`analyst_login` is kept (a libpq password file,
+    0600, apart from the admin's so that it can be handed over alone)."""
+    return config.state_dir() / "logins" / f"{login}.pgpass"
+
+
+def analyst_login(url: str | None = None, login: str = ANALYST_LOGIN) -> str:
+    """Create (or update) a LOGIN user that is a member of ``analyst`` and nothing else, with a generated
+    password kept in :func:`analyst_passfile`; return the URL to connect with (it names the password file,
+    never the password, so it can be printed).
+
+    The password is kept across calls (a client set up with it keeps working); delete the file and call
+    again to change it. The file names the server's host and port and any database, so one login reads the
+    marts of every warehouse database on the server (``make run``'s and ``make demo``'s). The password
+    reaches the server as a SCRAM verifier computed here, never in clear text. The warehouse's migrations
+    must have run (they create the ``analyst`` role). A role of that name that is a superuser or a member
+    of any other role is refused, not narrowed: it was not made here."""
+    if not _LOGIN_NAME.fullmatch(login) or login == ANALYST_ROLE or login.startswith(("warehouse_", "pg_")):
+        raise ValueError(
+            f"Ogiltigt namn på inloggningen: {login!r} (små bokstäver, siffror och _, inte en av projektets roller)"
+        )
+    url = url or warehouse_url()
+    parts = urlsplit(url)
+    host, port_number = parts.hostname or "127.0.0.1", parts.port or 5432
+    path = analyst_passfile(login)
+    # The password file is the one place the password is kept: its last field, URL-safe characters only.
+    password = path.read_text(encoding="utf-8").strip().rsplit(":", 1)[-1] if path.exists() else ""
+    password = password or embedded.generate_password()
+    # Kept before the server has it: a failure in between leaves a password the next call sets, never a
+    # login whose password is nowhere.
+    embedded.write_private(path, embedded.passfile_line(host, port_number, login, password))
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_roles where rolname = %s", (ANALYST_ROLE,)).fetchone():
+            raise RuntimeError(f"Rollen {ANALYST_ROLE} finns inte: kör först `python -m ingestion db start`.")
+        existing = conn.execute(
+            "select rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls, "
+            "array(select b.rolname from pg_auth_members m join pg_roles b on b.oid = m.roleid "
+            "      where m.member = r.oid and b.rolname <> %s) "
+            "from pg_roles r where rolname = %s",
+            (ANALYST_ROLE, login),
+        ).fetchone()
+        if existing and (existing[0] or existing[1]):
+            raise RuntimeError(
+                f"Rollen {login} finns redan med fler rättigheter än rollen {ANALYST_ROLE}: välj ett annat namn."
+            )
+        verifier = conn.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256").decode("ascii")
+        statement = "alter role {} with login password {}" if existing else "create role {} with login password {}"
+        conn.execute(sql.SQL(statement).format(sql.Identifier(login), sql.Literal(verifier)))
+        conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(ANALYST_ROLE), sql.Identifier(login)))
+    login_url = parts._replace(netloc=f"{login}@{host}:{port_number}", query=f"passfile={quote(str(path), safe='/')}")
+    return urlunsplit(login_url)
+
+
+def psql_command(url: str) -> str:
+    """The command an analyst runs to open ``url`` in psql (the project's own psql when none is installed)."""
+    psql = shutil.which("psql") or str(embedded.bindir() / "psql")
+    return shlex.join([psql, url])

@@ -10,7 +10,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingestion")
     sub = parser.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="embedded PostgreSQL and schema bootstrap")
-    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.add_argument("action", choices=["start", "stop", "status", "url", "analyst-login"])
+    db.add_argument("--login", default="analytiker", help="analyst-login: the login's name")
+    db.add_argument("--database", help="analyst-login: the database to connect to (default: the warehouse's)")
     run = sub.add_parser("run", help="run every pipeline once over a landing folder")
     run.add_argument("--landing", required=True, help="folder with one sub-folder per source")
     sub.add_parser("demo", help="generate national demo data and run every pipeline")
@@ -19,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "db":
+        if args.action == "analyst-login":
+            return _analyst_login(args.login, args.database)
         return _db(args.action)
     if args.command == "lint-sql":
         from ingestion.orchestration.transform import sqlfluff_lint
@@ -59,6 +63,24 @@ def _local_pseudonym_key() -> None:
             f"(i drift: sätt en egen hemlighet, se README; {KEY_FILE_ENV} pekar nu hit)",
             flush=True,
         )
+
+
+def _analyst_login(login: str, database: str | None) -> int:
+    """A login for analysts (member of ``analyst`` only) on the warehouse's server, its generated password in
+    a 0600 file of the state folder; prints the psql command that uses that file (never the password)."""
+    from ingestion.db import connection, embedded
+
+    if not os.environ.get("WAREHOUSE_URL"):
+        embedded.start()
+    connection.bootstrap()
+    url = connection.warehouse_url()
+    login_url = connection.analyst_login(connection.with_database(url, database) if database else url, login)
+    print(
+        f"Inloggningen {login} (medlem av rollen analyst: läser schemat marts, inget annat) är klar. "
+        f"Lösenordet finns i {connection.analyst_passfile(login)} (bara din användare kan läsa filen).\n"
+        f"Anslut med:\n  {connection.psql_command(login_url)}"
+    )
+    return 0
 
 
 def _db(action: str) -> int:
