@@ -19,6 +19,10 @@ import pytest
 from ingestion.core import config as project_config
 from ingestion.db import connection, embedded
 
+# Tests write a delivery and look for it at once: no quiet period (an upload is finished when written), unless
+# a test sets one. Set before anything runs, so Airflow's subprocesses see it too.
+os.environ.setdefault("UPLOAD_QUIET_SECONDS", "0")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REGISTER = FIXTURES / "agreement_register"
 SNAPSHOT_1 = REGISTER / "overenskommelser_2024-06-30"

@@ -53,3 +53,48 @@ def dbt_log_dir() -> Path:
 
 def dbt_executable() -> str:
     return os.environ.get("DBT_EXECUTABLE", str(PROJECT_ROOT / ".venv-dbt" / "bin" / "dbt"))
+
+
+# When an upload is finished: the sender's ready marker, or a quiet period without changes.
+
+
+def upload_marker() -> str:
+    """The ready marker's name (``UPLOAD_MARKER``, default ``.klar``): a sender writes ``<file>.klar`` beside
+    a delivered file, or ``.klar`` in a delivery folder (or in the folder of the files), once the upload is
+    complete. Nothing else tells a finished upload from one still being written."""
+    return os.environ.get("UPLOAD_MARKER", ".klar")
+
+
+def upload_quiet_seconds() -> float:
+    """Without a marker, a delivery is taken as finished once nothing in it has changed for this many
+    seconds (``UPLOAD_QUIET_SECONDS``, default 60): long enough for a stalled transfer to show, short
+    enough that a sender without markers waits only one more run."""
+    return float(os.environ.get("UPLOAD_QUIET_SECONDS", 60))
+
+
+def upload_requires_marker() -> bool:
+    """``UPLOAD_REQUIRE_MARKER=1``: only a delivery with its ready marker is picked up (the quiet period is
+    not trusted, e.g. for senders whose transfers pause for longer than it)."""
+    return os.environ.get("UPLOAD_REQUIRE_MARKER", "0").strip().lower() in ("1", "true", "yes", "ja")
+
+
+# Limits on what one delivered file may hold: a national delivery fits well inside each of them, a hostile
+# or broken file is refused naming the one it broke, before it can take the memory of the machine.
+
+
+def max_field_chars() -> int:
+    """The longest field of a semicolon file, in characters (``MAX_FIELD_CHARS``, default 65 536: a form's
+    longest free text is a few thousand characters)."""
+    return int(os.environ.get("MAX_FIELD_CHARS", 65_536))
+
+
+def max_rows_per_file() -> int:
+    """The most data rows in one semicolon file (``MAX_ROWS_PER_FILE``, default 1 000 000: the largest, a
+    half-year's bulk export of the follow-up forms, has some tens of thousands)."""
+    return int(os.environ.get("MAX_ROWS_PER_FILE", 1_000_000))
+
+
+def registry_max_rows() -> int:
+    """The most data lines in one registry extract (``REGISTRY_MAX_ROWS``, default 5 000 000: a national
+    month has 400 000–700 000)."""
+    return int(os.environ.get("REGISTRY_MAX_ROWS", 5_000_000))

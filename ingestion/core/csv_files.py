@@ -1,10 +1,20 @@
-"""Reading the semicolon CSV files Swedish senders deliver, keeping each record's line number."""
+"""Reading the semicolon CSV files Swedish senders deliver, keeping each record's line number.
+
+Every reader of a semicolon file goes through :func:`records`, which holds the limits on field length
+(``MAX_FIELD_CHARS``) and rows per file (``MAX_ROWS_PER_FILE``): a file over one of them is refused naming
+it, as soon as the reader gets there, instead of filling the memory.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from babel.numbers import format_decimal
+
+from ingestion.core import config
 
 
 @dataclass
@@ -16,7 +26,50 @@ class CsvTable:
 
 
 class CsvError(ValueError):
-    pass
+    """The file cannot be read as the contract's CSV. Its message is addressed to the sender, in Swedish,
+    and quotes nothing delivered."""
+
+    addressed_to_sender = True
+
+
+def _number(n: int) -> str:
+    return format_decimal(n, locale="sv_SE")
+
+
+def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, its fields) for every record of ``text``, header included (line 1).
+
+    Stops with :class:`CsvError` at the first field longer than :func:`~ingestion.core.config.max_field_chars`
+    (``csv`` stops gathering it there, so memory stays bounded) and at the first data record past
+    :func:`~ingestion.core.config.max_rows_per_file`; a record ``csv`` cannot read is a :class:`CsvError`
+    too, naming its line.
+    """
+    most_chars, most_rows = config.max_field_chars(), config.max_rows_per_file()
+    # the module's limit is process-wide: set it each time, as the settings are read at call time
+    csv.field_size_limit(most_chars)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    start, n_rows = 1, -1  # the header is not a data row
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise CsvError(
+                    f"rad {start} har ett fält som är längre än {_number(most_chars)} tecken; så långa fält tas "
+                    "inte emot (MAX_FIELD_CHARS), så filen läses inte vidare"
+                ) from None
+            what = "rubrikraden" if start == 1 else f"rad {start}"
+            raise CsvError(f"{what} går inte att läsa som CSV ({exc})") from None
+        n_rows += 1
+        if n_rows > most_rows:
+            raise CsvError(
+                f"filen har fler än {_number(most_rows)} rader; högst {_number(most_rows)} rader per fil tas emot "
+                "(MAX_ROWS_PER_FILE), så filen läses inte vidare"
+            )
+        yield start, record
+        start = reader.line_num + 1
 
 
 def decode(data: bytes, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:
@@ -30,22 +83,13 @@ def decode(data: bytes, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:
 
 
 def read_csv(text: str, delimiter: str = ";") -> CsvTable:
+    """Header and non-blank records of ``text``, within the limits of :func:`records`."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = records(text, delimiter)
     try:
-        header = next(reader)
+        _, header = next(lines)
     except StopIteration:
         raise CsvError("filen är tom (ingen rubrikrad)") from None
-    except csv.Error as exc:
-        raise CsvError(f"rubrikraden går inte att läsa ({exc})") from None
-    rows: list[tuple[int, list[str]]] = []
-    start = reader.line_num + 1
-    try:
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                rows.append((start, record))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise CsvError(f"rad {start} går inte att läsa som CSV ({exc})") from None
+    rows = [(start, record) for start, record in lines if any(cell.strip() for cell in record)]
     return CsvTable(header=header, rows=rows)

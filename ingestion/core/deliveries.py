@@ -2,18 +2,28 @@
 
 A delivery's checksum is computed over its files' names and contents (not over the zip container),
 so the same delivery sent once as a folder and once zipped is recognised as already loaded.
+
+A delivery is found only once its upload is finished (:func:`upload_finished`): a file still being written
+would otherwise load the part that had arrived.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import os
 import re
 import shutil
+import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from babel.numbers import format_decimal
+
+from ingestion.core import config
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +60,133 @@ def check_archive(archive: zipfile.ZipFile, name: str) -> None:
         )
 
 
+def _mib(n: int) -> str:
+    return format_decimal(n // 2**20, locale="sv_SE")
+
+
+class BoundedGzip:
+    """A gzip file read as a stream that stops as soon as it has unpacked more than ``MAX_UNPACKED_BYTES``, or
+    at a ratio over ``MAX_COMPRESSION_RATIO``, raising :class:`UnsafeArchive`.
+
+    gzip keeps the unpacked size only modulo 4 GiB in its last four bytes (and a hostile sender writes what
+    it likes there), so the limits are checked on what has been unpacked so far, after every read: memory
+    stays at one read's worth however large the bomb. The ratio is counted against the compressed bytes
+    taken from the file so far (read ahead in small chunks, so it is never overestimated), and only past
+    the first MiB, where a tiny file can look very compressed."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = Path(path).name
+        self.most, self.ratio = archive_limits()
+        self.unpacked = 0
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed by close() / the context manager
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="rb")
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` unpacked bytes (``size`` must be given: an unbounded read is what a bomb wants)."""
+        if size is None or size < 0:
+            raise ValueError("BoundedGzip.read needs a size")
+        data = self._gzip.read(size)
+        self.unpacked += len(data)
+        if self.unpacked > self.most:
+            raise UnsafeArchive(
+                f"{self.name} packas upp till mer än {_mib(self.most)} MiB; högst {_mib(self.most)} MiB tas emot "
+                "(MAX_UNPACKED_BYTES), så filen läses inte vidare"
+            )
+        packed = max(self._raw.tell(), 1)
+        if self.unpacked > 2**20 and self.unpacked / packed > self.ratio:
+            raise UnsafeArchive(
+                f"{self.name} är komprimerad mer än {self.ratio} gånger; högst {self.ratio} gånger tas emot "
+                "(MAX_COMPRESSION_RATIO), så filen läses inte vidare"
+            )
+        return data
+
+    def close(self) -> None:
+        self._gzip.close()
+        self._raw.close()
+
+    def __enter__(self) -> BoundedGzip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# A ready marker written up to this long before the delivery's last change still counts: tools that lay
+# out a whole delivery at once (a git checkout of examples/landing, an unpacking) write files in name
+# order, and ``.klar`` sorts before the files of its folder. A marker left from an earlier sending is
+# hours or days older than a new upload, and does not count.
+MARKER_SLACK_SECONDS = 2.0
+
+
+def is_marker(name: str) -> bool:
+    """Whether ``name`` is a ready marker (``.klar`` or ``<file>.klar``): never a delivery, nor a file of one."""
+    return name.endswith(config.upload_marker())
+
+
+def _lstat_times(path: Path) -> tuple[float, float]:
+    """(mtime, newest of mtime and ctime) of ``path`` itself (a link is not followed)."""
+    st = path.lstat()
+    return st.st_mtime, max(st.st_mtime, st.st_ctime)
+
+
+def upload_finished(path: Path, root: Path | None = None, companions: Iterable[Path] = ()) -> bool:
+    """Whether the upload of the delivery at ``path`` (a file, a zip or a delivery folder, with the
+    ``companions`` that belong to it, e.g. a registry month's code lists) is finished.
+
+    Finished when the sender's ready marker is there and no older than the delivery's files: ``<name>.klar``
+    beside it, ``.klar`` inside a delivery folder, or ``.klar`` in the folder that holds it (the marker's
+    name is ``UPLOAD_MARKER``). Without a marker (unless ``UPLOAD_REQUIRE_MARKER``), when nothing in it has
+    changed for ``UPLOAD_QUIET_SECONDS``: the newest of mtime and ctime of every file and folder of it,
+    against now. ctime counts because a copy that keeps the sender's mtime (``cp -p``, ``rsync -t``) sets
+    mtime back to the past while the bytes are still arriving; ctime cannot be set back. Stateless: a
+    delivery not finished now is looked at again by the next run. ``root`` only shortens the name logged.
+    """
+    path = Path(path)
+    marker = config.upload_marker()
+    entries = [path]
+    if path.is_dir():
+        entries += [p for p in path.rglob("*") if not is_marker(p.name)]  # rglob does not follow linked folders
+    entries += [p for p in companions if p.exists() and not p.is_symlink()]
+    times = [_lstat_times(p) for p in entries]
+    content_mtime = max((m for p, (m, _) in zip(entries, times, strict=True) if not p.is_dir()), default=times[0][0])
+    markers = [path.parent / (path.name + marker), path.parent / marker]
+    if path.is_dir():
+        markers.append(path / marker)
+    for candidate in markers:
+        if candidate.is_file() and not candidate.is_symlink():
+            if _lstat_times(candidate)[1] >= content_mtime - MARKER_SLACK_SECONDS:
+                return True
+    shown = path.relative_to(root) if root is not None and path.is_relative_to(root) else path.name
+    if config.upload_requires_marker():
+        log.info("väntar på att uppladdningen av %s blir klar (ingen aktuell markörfil %s)", shown, marker)
+        return False
+    quiet = config.upload_quiet_seconds()
+    if quiet <= 0:
+        return True
+    age = time.time() - max(newest for _, newest in times)
+    if age >= quiet:
+        return True
+    log.info(
+        "väntar på att uppladdningen av %s blir klar (ändrad för %s s sedan och ingen markörfil %s: läses när den "
+        "varit oförändrad i %s s)",
+        shown,
+        format_decimal(max(int(age), 0), locale="sv_SE"),
+        marker,
+        format_decimal(quiet, locale="sv_SE"),
+    )
+    return False
+
+
+def mark_finished(path: Path) -> Path:
+    """Write the ready marker of the delivery at ``path`` the way a sender should, once every byte of it is
+    in place: ``.klar`` inside a delivery folder, ``<file>.klar`` beside a file. Returns the marker."""
+    path = Path(path)
+    marker = path / config.upload_marker() if path.is_dir() else path.parent / (path.name + config.upload_marker())
+    marker.write_bytes(b"")
+    os.utime(marker)  # an existing marker gets today's time (one from an earlier sending would not count)
+    return marker
+
+
 @dataclass
 class Delivery:
     """One delivery: its name (folder name without ``.zip``), where it lies, and its files' bytes."""
@@ -71,14 +208,20 @@ def read_delivery(path: Path) -> Delivery:
     """Read a delivery folder, or a zip holding either the files or one folder with them."""
     path = Path(path)
     if path.is_dir():
-        files = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file() and not p.is_symlink()}
+        # the ready marker is not part of the delivery: the checksum is the same with or without it
+        files = {
+            p.name: p.read_bytes()
+            for p in sorted(path.iterdir())
+            if p.is_file() and not p.is_symlink() and not is_marker(p.name)
+        }
         return Delivery(name=path.name, path=path, files=files)
     if path.suffix.lower() == ".zip":
         files: dict[str, bytes] = {}
         with zipfile.ZipFile(path) as archive:
             check_archive(archive, path.name)
             for info in archive.infolist():
-                if info.is_dir() or PurePosixPath(info.filename).name.startswith("."):
+                name = PurePosixPath(info.filename).name
+                if info.is_dir() or name.startswith(".") or is_marker(name):
                     continue
                 if "__MACOSX" in info.filename:
                     continue
@@ -87,12 +230,13 @@ def read_delivery(path: Path) -> Delivery:
     raise ValueError(f"{path} är varken en mapp eller en .zip-fil")
 
 
-def find_deliveries(source_dir: Path, name_pattern: str) -> list[Path]:
+def find_deliveries(source_dir: Path, name_pattern: str, finished_only: bool = True) -> list[Path]:
     """Deliveries under ``source_dir`` (at any depth) whose name, without ``.zip``, matches the pattern.
 
     Senders and operators sort deliveries into sub-folders (``invalid/``, ``2024/``...), so folders
     that are not deliveries themselves are searched too. Sorted by delivery name, which for
-    date-stamped names is delivery order.
+    date-stamped names is delivery order. With ``finished_only`` (the default), a delivery whose upload
+    is not finished (:func:`upload_finished`) is left for a later run.
     """
     if not source_dir.is_dir():
         return []
@@ -113,13 +257,16 @@ def find_deliveries(source_dir: Path, name_pattern: str) -> list[Path]:
                 found.append(entry)
             elif entry.is_dir():
                 pending.append(entry)
+    if finished_only:
+        found = [p for p in found if upload_finished(p, source_dir)]
     return sorted(found, key=lambda p: (p.stem if p.is_file() else p.name, str(p)))
 
 
-def find_files(source_dir: Path, name_pattern: str) -> list[Path]:
+def find_files(source_dir: Path, name_pattern: str, finished_only: bool = True) -> list[Path]:
     """Files under ``source_dir`` (at any depth) whose name matches the pattern, in name order.
 
-    For sources delivered as single files (workbooks, exports) rather than folders.
+    For sources delivered as single files (workbooks, exports) rather than folders. With ``finished_only``
+    (the default), a file whose upload is not finished (:func:`upload_finished`) is left for a later run.
     """
     if not source_dir.is_dir():
         return []
@@ -130,7 +277,9 @@ def find_files(source_dir: Path, name_pattern: str) -> list[Path]:
         if p.is_file()
         and not p.is_symlink()
         and pattern.fullmatch(p.name)
+        and not is_marker(p.name)
         and not any(part.startswith(".") for part in p.relative_to(source_dir).parts)
+        and (not finished_only or upload_finished(p, source_dir))
     ]
     return sorted(found, key=lambda p: (p.name, str(p)))
 

@@ -13,7 +13,6 @@ ever put into a message.
 
 from __future__ import annotations
 
-import gzip
 import multiprocessing
 import os
 from collections import deque
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingestion.core import config
+from ingestion.core.deliveries import BoundedGzip
 from ingestion.privacy import pseudonym
 from ingestion.sources.registry.contract import (
     FILE_PATTERN,
@@ -119,7 +120,9 @@ def month_of(path: Path) -> str:
 
 
 def _open(path: Path):
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    """The file's bytes as a stream; a ``.gz`` unpacked within ``MAX_UNPACKED_BYTES`` and
+    ``MAX_COMPRESSION_RATIO`` (:class:`~ingestion.core.deliveries.BoundedGzip`: a bomb stops after one block)."""
+    return BoundedGzip(path) if path.name.endswith(".gz") else open(path, "rb")
 
 
 def max_line_bytes() -> int:
@@ -485,6 +488,7 @@ def stream(
     def numbered_blocks() -> Iterator[tuple[bytes, int]]:
         line = 1
         header_seen = False
+        most_rows = config.registry_max_rows()
         try:
             for data in blocks(path, block_size):
                 if not header_seen:
@@ -493,6 +497,12 @@ def stream(
                     header_seen, line = True, 2
                     if not data:
                         continue
+                if line - 2 + data.count(b"\n") > most_rows:  # checked before the block goes anywhere
+                    rows = f"{most_rows:,}".replace(",", " ")
+                    raise ExtractError(
+                        f"{path.name} har fler än {rows} rader; högst {rows} rader per utdrag tas emot "
+                        "(REGISTRY_MAX_ROWS), så filen läses inte vidare"
+                    )
                 yield data, line
                 line += data.count(b"\n")
         except LineTooLong as error:  # the line after the blocks read so far

@@ -8,14 +8,13 @@ any error in it rejects the pair (a snapshot without its tracks cannot be read).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from ingestion.core import personnummer
+from ingestion.core.csv_files import CsvError, records
 from ingestion.core.problems import Problem
 from ingestion.core.reference import restore_kommunkod
 from ingestion.privacy import pseudonym
@@ -74,21 +73,27 @@ def _read(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> list
     except UnicodeDecodeError:
         problems.append(Problem(path.name, None, None, "filen är inte UTF-8-kodad"))
         return []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != columns:
-        problems.append(
-            Problem(path.name, 1, None, "rubrikraden följer inte kontraktet; förväntat: " + ";".join(columns))
-        )
+    reader = records(text, strict=False)  # within the field-length and row limits
+    try:
+        header = next(reader, (1, None))[1]
+        if header is None or tuple(h.strip() for h in header) != columns:
+            problems.append(
+                Problem(path.name, 1, None, "rubrikraden följer inte kontraktet; förväntat: " + ";".join(columns))
+            )
+            return []
+        rows = []
+        for line, values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(columns):
+                problems.append(
+                    Problem(path.name, line, None, f"raden har {len(values)} kolumner, ska ha {len(columns)}")
+                )
+                continue
+            rows.append((line, dict(zip(columns, (v.strip() for v in values), strict=True))))
+    except CsvError as error:  # over a limit: nothing of the file is used
+        problems.append(Problem(path.name, None, None, str(error)))
         return []
-    rows = []
-    for line, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(columns):
-            problems.append(Problem(path.name, line, None, f"raden har {len(values)} kolumner, ska ha {len(columns)}"))
-            continue
-        rows.append((line, dict(zip(columns, (v.strip() for v in values), strict=True))))
     return rows
 
 

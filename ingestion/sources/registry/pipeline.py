@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion.core import config, reference
-from ingestion.core.deliveries import make_private, private_dir, quarantine, write_private
+from ingestion.core.deliveries import make_private, private_dir, quarantine, upload_finished, write_private
 from ingestion.core.outcome import Outcome
 from ingestion.core.problems import Problem, render_report, unreadable
 from ingestion.db import connection
@@ -53,15 +53,30 @@ def require_key() -> None:
 precheck = require_key
 
 
-def delivery_files(folder: Path) -> list[Path]:
-    """Every job-seeker file and job-track file (the pair's first file) under ``folder``, any depth."""
+def delivery_files(folder: Path, finished_only: bool = True) -> list[Path]:
+    """Every job-seeker file and job-track file (the pair's first file) under ``folder``, any depth.
+
+    With ``finished_only`` (the default), only those whose upload is finished (:func:`upload_finished`:
+    the file's ready marker, or the file with its code lists, or the pair, unchanged for the quiet
+    period); the others are left for a later run."""
     if not folder.is_dir():
         return []
-    return sorted(
+    found = sorted(
         p
         for p in folder.rglob("*")  # does not descend into linked folders; linked files are not read either
         if p.is_file() and not p.is_symlink() and (FILE_PATTERN.match(p.name) or TRACK_PATTERN.match(p.name))
     )
+    if not finished_only:
+        return found
+
+    def companions(path: Path) -> list[Path]:
+        if TRACK_PATTERN.match(path.name):
+            from ingestion.sources.registry.jobtracks import participants_file
+
+            return [participants_file(path)]
+        return [p for p in code_list_files(path, folder) if p]
+
+    return [p for p in found if upload_finished(p, folder, companions(p))]
 
 
 def delivery_paths(folder: Path) -> list[Path]:
