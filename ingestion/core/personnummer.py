@@ -29,7 +29,8 @@ def check_digit_ok(ten: str) -> bool:
     return total % 10 == 0
 
 
-def _real_day(year: int, month: int, day: int) -> bool:
+def real_day(year: int, month: int, day: int) -> bool:
+    """Whether the date part is a real date, the day of a samordningsnummer (day + 60) counted as its day."""
     if day > SAMORDNING_DAY_OFFSET:
         day -= SAMORDNING_DAY_OFFSET
     try:
@@ -47,10 +48,10 @@ def is_personnummer(text: str) -> bool:
     digits = text.replace("-", "").replace("+", "")
     if len(digits) == 12:
         year, rest = int(digits[:4]), digits[4:]
-        return _real_day(year, int(rest[:2]), int(rest[2:4])) and check_digit_ok(digits[2:])
+        return real_day(year, int(rest[:2]), int(rest[2:4])) and check_digit_ok(digits[2:])
     # 10 digits: the century is not written; a date that is real in either century counts
     month, day = int(digits[2:4]), int(digits[4:6])
-    return any(_real_day(century + int(digits[:2]), month, day) for century in (1900, 2000)) and check_digit_ok(digits)
+    return any(real_day(century + int(digits[:2]), month, day) for century in (1900, 2000)) and check_digit_ok(digits)
 
 
 def find(text: str) -> list[tuple[int, int]]:

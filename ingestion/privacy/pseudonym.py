@@ -1,12 +1,21 @@
 """The keyed pseudonym that replaces every personnummer before anything reaches the database.
 
-``person_id`` = SipHash-2-4 with a 128-bit tag, keyed, of the 12-digit personnummer: the same person
-gets the same pseudonym in every extract, and without the key nobody can get the number back (there
-are only some 10^9 personnummer, so a plain hash could be reversed by trying them all: the key is what
-protects them). SipHash (Aumasson & Bernstein) is a MAC built for short inputs; it is computed here
-for a whole block of personnummer at once with numpy, which is what lets a national month load at
-near-COPY speed (BLAKE2b through hashlib, one call per person, cost twice as much; see
-benchmarks/bench_registry.py). It is checked against the reference test vectors in the tests. The
+``person_id`` = AES-CMAC (NIST SP 800-38B, RFC 4493; scheme :data:`SCHEME`) under a key derived from the
+configured secret, of the 12-digit personnummer or samordningsnummer: the same person gets the same
+pseudonym in every extract, and without the key nobody can get the number back (there are only some
+10^9 personnummer, so a plain hash could be reversed by trying them all: the key is what protects them).
+
+Why AES-CMAC: a standard MAC computed by a maintained, C-backed library (``cryptography``, i.e. OpenSSL's
+AES), not by code of this project. A personnummer is 12 bytes, one AES block, so its CMAC is one AES
+encryption of the padded block XOR the subkey K2, and the whole block of rows of an extract is encrypted
+with one call into the library (ECB over independent one-block messages is exactly CMAC here). That
+costs some 0.02 s for a national month, against 0.25 s for the hand-written numpy SipHash-2-4 it
+replaced (scheme ``siphash-2-4-128``) and 1.9 s for HMAC-SHA256 through ``hmac``, one call per person.
+:func:`aes_cmac` is checked in the tests against the RFC 4493 vectors and, row by row, against the
+library's own ``CMAC``.
+
+The scheme is recorded beside the key's fingerprint in ``meta.pseudonym_key``: pseudonyms of two schemes
+never link, so a warehouse made with another scheme is refused like one made with another key. The
 secret key is kept outside the repository:
 
 1. ``REGISTRY_PSEUDONYM_KEY`` — the key itself (at least 32 characters; hex is fine),
@@ -32,6 +41,13 @@ KEY_ENV = "REGISTRY_PSEUDONYM_KEY"
 KEY_FILE_ENV = "REGISTRY_PSEUDONYM_KEY_FILE"
 AIRFLOW_CONNECTION = "registry_pseudonym"
 MIN_KEY_LENGTH = 32
+
+# The pseudonym scheme, kept beside the key's fingerprint in meta.pseudonym_key: another scheme, like another
+# key, gives other pseudonyms for the same people. Bump the version with any change to what is MAC-ed or how.
+SCHEME = "aes-cmac-128-v1"
+SIPHASH_SCHEME = "siphash-2-4-128"  # the scheme before (hand-written SipHash-2-4, 128-bit tag): refused now
+BLOCK = 16  # AES block size, bytes
+_RB = 0x87  # RFC 4493's R_b for 128-bit blocks
 
 
 class MissingKeyError(RuntimeError):
@@ -78,80 +94,71 @@ def fingerprint(key: bytes) -> str:
     return hashlib.blake2b(b"fingerprint", key=key, digest_size=8).hexdigest()
 
 
-def siphash_key(key: bytes) -> bytes:
-    """The 128-bit SipHash key, derived from the (derived) secret key."""
-    return hashlib.blake2b(key, digest_size=16, person=b"siphash-pnr").digest()
+def mac_key(key: bytes) -> bytes:
+    """The 128-bit AES key of the CMAC, derived from the (derived) secret key: the pseudonym key is used
+    for nothing else, and the fingerprint (another derivation) says nothing about it."""
+    return hashlib.blake2b(key, digest_size=16, person=b"aes-cmac-pnr").digest()
 
 
-def _sipround(v0, v1, v2, v3):
-    def rotl(x, b):
-        word = x.dtype.type  # numpy's uint64, without importing numpy at module level
-        return (x << word(b)) | (x >> word(64 - b))
-
-    v0 += v1
-    v1 = rotl(v1, 13)
-    v1 ^= v0
-    v0 = rotl(v0, 32)
-    v2 += v3
-    v3 = rotl(v3, 16)
-    v3 ^= v2
-    v0 += v3
-    v3 = rotl(v3, 21)
-    v3 ^= v0
-    v2 += v1
-    v1 = rotl(v1, 17)
-    v1 ^= v2
-    v2 = rotl(v2, 32)
-    return v0, v1, v2, v3
+def _double(block: bytes) -> bytes:
+    """Multiplication by x in GF(2^128), as RFC 4493 derives the subkeys (shift left, XOR R_b on carry)."""
+    value = int.from_bytes(block, "big") << 1
+    if value >> 128:
+        value ^= (1 << 128) | _RB
+    return value.to_bytes(16, "big")
 
 
-def siphash128(messages, sip_key: bytes):
-    """SipHash-2-4 with a 128-bit tag of every row of ``messages`` (an (n, 12) uint8 array: 12-byte
-    messages, as a personnummer is), computed column-wise for all rows at once. Returns (n, 16) uint8,
-    the tags as bytes, as the reference implementation writes them."""
+def cmac_subkeys(aes_key: bytes) -> tuple[bytes, bytes]:
+    """(K1, K2) of RFC 4493 section 2.3: K1 masks a complete last block, K2 a padded one."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    zero = Cipher(algorithms.AES(aes_key), modes.ECB()).encryptor().update(bytes(BLOCK))
+    k1 = _double(zero)
+    return k1, _double(k1)
+
+
+def aes_cmac(messages, aes_key: bytes):
+    """AES-CMAC (RFC 4493) of every row of ``messages``, an (n, length) uint8 array of messages of one length
+    (12 bytes for a personnummer), for all rows at once. Returns (n, 16) uint8, the tags.
+
+    The messages are padded (0x80, then zeros) unless their length is a whole number of blocks, the last
+    block is XORed with K2 (padded) or K1 (complete), and the CBC chain runs with one AES call per block
+    position over all rows: one call for a personnummer. The AES is the library's; only the padding and
+    the chaining, which RFC 4493 spells out, are here."""
     import numpy as np
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    n = len(messages)
-    k0 = int.from_bytes(sip_key[:8], "little")
-    k1 = int.from_bytes(sip_key[8:16], "little")
-    block = np.zeros((n, 16), np.uint8)
-    block[:, :12] = messages
-    block[:, 15] = 12  # the last word carries the message length in its top byte
-    words = block.view("<u8")
-    with np.errstate(over="ignore"):
-        v0 = np.full(n, k0 ^ 0x736F6D6570736575, np.uint64)
-        v1 = np.full(n, k1 ^ 0x646F72616E646F6D ^ 0xEE, np.uint64)  # 0xee: the 128-bit variant
-        v2 = np.full(n, k0 ^ 0x6C7967656E657261, np.uint64)
-        v3 = np.full(n, k1 ^ 0x7465646279746573, np.uint64)
-        for i in (0, 1):
-            m = words[:, i]
-            v3 ^= m
-            v0, v1, v2, v3 = _sipround(*_sipround(v0, v1, v2, v3))
-            v0 ^= m
-        v2 ^= np.uint64(0xEE)
-        for _ in range(4):
-            v0, v1, v2, v3 = _sipround(v0, v1, v2, v3)
-        out = np.empty((n, 2), "<u8")
-        out[:, 0] = v0 ^ v1 ^ v2 ^ v3
-        v1 ^= np.uint64(0xDD)
-        for _ in range(4):
-            v0, v1, v2, v3 = _sipround(v0, v1, v2, v3)
-        out[:, 1] = v0 ^ v1 ^ v2 ^ v3
-    return out.view(np.uint8).reshape(n, 16)
+    n, length = messages.shape
+    n_blocks = max(1, -(-length // BLOCK))
+    complete = length > 0 and length % BLOCK == 0
+    k1, k2 = cmac_subkeys(aes_key)
+    padded = np.zeros((n, n_blocks * BLOCK), np.uint8)
+    padded[:, :length] = messages
+    if not complete:
+        padded[:, length] = 0x80
+    padded[:, -BLOCK:] ^= np.frombuffer(k1 if complete else k2, np.uint8)
+    encryptor = Cipher(algorithms.AES(aes_key), modes.ECB()).encryptor()
+    state = np.zeros((n, BLOCK), np.uint8)
+    for j in range(n_blocks):
+        chained = state ^ padded[:, j * BLOCK : (j + 1) * BLOCK]
+        state = np.frombuffer(encryptor.update(chained.tobytes()), np.uint8).reshape(n, BLOCK)
+    return state
 
 
 def pseudonymise_many(pnrs: list[bytes], key: bytes) -> list[str]:
-    """The pseudonyms of normalised personnummer (12 ASCII digits each), as 32 hex digits (a uuid)."""
+    """The pseudonyms of normalised personnummer or samordningsnummer (12 ASCII digits each), as 32 hex
+    digits (a uuid)."""
     import numpy as np
 
     if not pnrs:
         return []
     messages = np.frombuffer(b"".join(pnrs), np.uint8).reshape(-1, 12)
-    return [tag.tobytes().hex() for tag in siphash128(messages, siphash_key(key))]
+    return [tag.tobytes().hex() for tag in aes_cmac(messages, mac_key(key))]
 
 
 def pseudonymise(pnr12: bytes, key: bytes) -> str:
-    """The pseudonym of one normalised personnummer (12 ASCII digits), as 32 hex digits (a uuid)."""
+    """The pseudonym of one normalised personnummer or samordningsnummer (12 ASCII digits), as 32 hex
+    digits (a uuid)."""
     return pseudonymise_many([pnr12], key)[0]
 
 

@@ -52,23 +52,6 @@ def test_copy_lines_carry_line_pseudonym_and_the_delivered_columns(tmp_path):
     assert person not in lines[0] and person[2:] not in lines[0]
 
 
-def test_siphash_matches_the_reference_test_vector():
-    """SipHash-2-4-128 of the 12-byte message 00..0b under the key 00..0f, from the reference
-    implementation's vectors.h (vectors_sip128[12]); computed for a batch, every row on its own."""
-    import numpy as np
-
-    first, second = pnr().encode(), pnr("19900101").encode()
-    message = np.arange(12, dtype=np.uint8)
-    batch = np.stack([message, np.frombuffer(first, np.uint8), message])
-    tags = pseudonym.siphash128(batch, bytes(range(16)))
-    assert tags[0].tobytes().hex() == "d626b266905ef35882634df68532c125"
-    assert tags[2].tobytes() == tags[0].tobytes() != tags[1].tobytes()
-    assert pseudonym.pseudonymise_many([first, second], KEY) == [
-        pseudonym.pseudonymise(first, KEY),
-        pseudonym.pseudonymise(second, KEY),
-    ]
-
-
 def test_both_spellings_give_the_same_pseudonym_and_another_key_another(tmp_path):
     dashed = pnr()[:8] + "-" + pnr()[8:]
     _, plain_lines = run(write(tmp_path, [row()]))
@@ -84,6 +67,11 @@ def test_both_spellings_give_the_same_pseudonym_and_another_key_another(tmp_path
         ({"PNR": pnr()[:10] + "X" + pnr()[11]}, "PNR", "fel längd"),
         ({"PNR": pnr()[:8] + "+" + pnr()[8:]}, "PNR", "fel längd"),
         ({"PNR": pnr("19850230")}, "PNR", "inget verkligt datum"),
+        ({"PNR": pnr("19850245")}, "PNR", "inget verkligt datum"),  # day 45: neither a day nor a day + 60
+        ({"PNR": pnr("19850291")}, "PNR", "inget verkligt datum"),  # samordningsnummer of 31 February
+        ({"PNR": pnr("19990289")}, "PNR", "inget verkligt datum"),  # of 29 February in a common year
+        ({"PNR": pnr("19850492")}, "PNR", "inget verkligt datum"),  # day 92: 32 April
+        ({"PNR": pnr("19850472")[:11] + str((int(pnr("19850472")[11]) + 1) % 10)}, "PNR", "kontrollsiffra"),
         ({"PNR": pnr()[:11] + str((int(pnr()[11]) + 1) % 10)}, "PNR", "kontrollsiffra"),
         ({"MANAD": "202405"}, "MANAD", "inte filens månad"),
         ({"KOMMUNKOD": "0199"}, "KOMMUNKOD", "okänd kommunkod"),
@@ -143,6 +131,21 @@ def test_valid_variants_are_accepted(tmp_path):
     assert lines[3].endswith("JS-0180-0042 Södertörn")  # cp1252 passes through to COPY unchanged
 
 
+def test_samordningsnummer_are_accepted_and_pseudonymised_like_personnummer(tmp_path):
+    """The contract: people without a personnummer (many newly arrived) have a samordningsnummer, the day of
+    birth + 60, in either spelling; its pseudonym is the MAC of its own 12 digits."""
+    numbers = [pnr("19850472"), pnr("20000289", "123"), pnr("19640161", "111"), pnr("19900391", "222")]
+    rows = [row(PNR=numbers[0], ETABLERING="J", FODELSEREGION="UE")]
+    rows += [row(PNR=f"{n[:8]}-{n[8:]}", ETABLERING="J", FODELSEREGION="EU") for n in numbers[1:3]]
+    rows += [row(PNR=numbers[3]), row(PNR=pnr())]
+    stats, lines = run(write(tmp_path, rows))
+    assert (stats.n_good, stats.n_bad) == (5, 0), stats.rejects
+    ids = [line.split("|")[1] for line in lines]
+    assert ids[:4] == pseudonym.pseudonymise_many([n.encode() for n in numbers], KEY)
+    assert len(set(ids)) == 5  # the samordningsnummer of 12 April 1985 is not the personnummer of that day
+    assert not any(n in line or n[2:] in line for n in numbers for line in lines)
+
+
 def test_wrong_number_of_columns_is_one_bad_row(tmp_path):
     stats, lines = run(write(tmp_path, [row(), row(PNR=pnr(serial="001")) + "|extra", "kort|rad"]))
     assert stats.n_bad == 2 and len(lines) == 1
@@ -188,6 +191,10 @@ def test_normalise_pnr_for_job_track_participants():
     assert "kontrollsiffra" in normalise_pnr(pnr()[:11] + str((int(pnr()[11]) + 3) % 10))[1]
     assert "datum" in normalise_pnr(pnr("19851301"))[1]
     assert "längd" in normalise_pnr("8504121234")[1]
+    samordning = pnr("19850472")
+    assert normalise_pnr(samordning) == (samordning.encode(), None)
+    assert normalise_pnr(samordning[:8] + "-" + samordning[8:]) == (samordning.encode(), None)
+    assert "datum" in normalise_pnr(pnr("19850291"))[1] and "datum" in normalise_pnr(pnr("19850445"))[1]
 
 
 def test_without_a_key_nothing_is_read_and_the_message_says_why(monkeypatch):

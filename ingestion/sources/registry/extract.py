@@ -3,7 +3,7 @@
 A month holds 400 000–700 000 rows, so the file is never held in memory: it is read in blocks of a
 few megabytes, each block is checked column by column with numpy (every rule of the contract,
 for all rows of the block at once), and the good rows leave as COPY input in which the
-personnummer has been replaced by its keyed pseudonym (:mod:`ingestion.pseudonym`). Memory is
+personnummer has been replaced by its keyed pseudonym (:mod:`ingestion.privacy.pseudonym`). Memory is
 bounded by the block size whatever the file size, and the database (on the other core) parses one
 block while the next is validated.
 
@@ -26,6 +26,7 @@ import numpy as np
 
 from ingestion.core import config
 from ingestion.core.deliveries import BoundedGzip
+from ingestion.core.personnummer import SAMORDNING_DAY_OFFSET
 from ingestion.privacy import pseudonym
 from ingestion.sources.registry.contract import (
     FILE_PATTERN,
@@ -192,7 +193,7 @@ class MonthValidator:
 
     def __init__(self, month: str, codes: CodeLists, municipalities: frozenset[str], key: bytes):
         self.month = month
-        self.sip_key = pseudonym.siphash_key(key)
+        self.mac_key = pseudonym.mac_key(key)
         self.year, self.month_number = int(month[:4]), int(month[4:])
         self.month_start = int(month) * 100 + 1
         self.month_end = int(month) * 100 + _days(self.year, self.month_number)
@@ -273,7 +274,8 @@ class MonthValidator:
                 )
             )
 
-        # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date; the check digit (Luhn, last 10 digits)
+        # PNR: 12 digits, or 8 digits, '-' and 4 digits; a real date, or for a samordningsnummer the day of
+        # birth + 60 (the contract: people without a personnummer); the check digit (Luhn, last 10 digits)
         dashed = (length[PNR] == 13) & (char(PNR, 8) == DASH)
         pnr_digits = np.empty((len(rows), 12), np.uint8)
         pnr_form = (length[PNR] == 12) | dashed
@@ -283,7 +285,9 @@ class MonthValidator:
             pnr_digits[:, k] = d
         d = pnr_digits.astype(np.int64)
         year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-        pnr_date = _valid_date(year, d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7])
+        day = d[:, 6] * 10 + d[:, 7]
+        day = np.where(day > SAMORDNING_DAY_OFFSET, day - SAMORDNING_DAY_OFFSET, day)
+        pnr_date = _valid_date(year, d[:, 4] * 10 + d[:, 5], day)
         luhn = (_LUHN_DOUBLE[pnr_digits[:, 2:12:2]].sum(axis=1, dtype=np.int64) + d[:, 3:12:2].sum(axis=1)) % 10 == 0
         problems.append(
             (
@@ -292,7 +296,13 @@ class MonthValidator:
                 "personnumret har fel längd eller form (12 siffror, eller 8 siffror, bindestreck och 4 siffror)",
             )
         )
-        problems.append((pnr_form & ~pnr_date, "PNR", "personnumret innehåller inget verkligt datum"))
+        problems.append(
+            (
+                pnr_form & ~pnr_date,
+                "PNR",
+                "personnumret innehåller inget verkligt datum (inte heller som samordningsnummer, dag + 60)",
+            )
+        )
         problems.append((pnr_form & pnr_date & ~luhn, "PNR", "personnumrets kontrollsiffra stämmer inte"))
 
         same_month = length[MANAD] == 6
@@ -424,7 +434,7 @@ class MonthValidator:
         The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
         from KOMMUNKOD to the end of the row follow unchanged.
         """
-        digest = pseudonym.siphash128(digits + np.uint8(ZERO), self.sip_key)
+        digest = pseudonym.aes_cmac(digits + np.uint8(ZERO), self.mac_key)
         prefix = np.empty((len(lines), 43), np.uint8)
         prefix[:, :9] = (lines[:, None] // _POWERS % 10 + ZERO).astype(np.uint8)  # 9 digits: up to 999 999 999
         prefix[:, 9] = PIPE

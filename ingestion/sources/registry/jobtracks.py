@@ -34,16 +34,16 @@ def participants_file(track_file: Path) -> Path:
 
 
 def normalise_pnr(value: str) -> tuple[bytes | None, str | None]:
-    """(the 12 digits, None) for a valid personnummer, else (None, the reason without the value)."""
+    """(the 12 digits, None) for a valid personnummer or samordningsnummer (day of birth + 60, which the
+    contract delivers for people without a personnummer), else (None, the reason without the value).
+    The reasons are the job-seeker extract's, word for word."""
     value = value.strip()
     if len(value) == 13 and value[8] == "-":
         value = value[:8] + value[9:]
     if len(value) != 12 or not value.isascii() or not value.isdigit():
         return None, "personnumret har fel längd eller form (12 siffror, eller 8 siffror, bindestreck och 4 siffror)"
-    try:
-        date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-    except ValueError:
-        return None, "personnumret innehåller inget verkligt datum"
+    if not personnummer.real_day(int(value[:4]), int(value[4:6]), int(value[6:8])):
+        return None, "personnumret innehåller inget verkligt datum (inte heller som samordningsnummer, dag + 60)"
     if not personnummer.check_digit_ok(value[2:]):
         return None, "personnumrets kontrollsiffra stämmer inte"
     return value.encode(), None

@@ -44,16 +44,29 @@ class MonthLoad:
     skipped: bool = False
 
 
+class SchemeMismatchError(KeyMismatchError):
+    """The warehouse's pseudonyms were made with another scheme than this loader's (they would not link);
+    a kind of key mismatch, so whatever handles one handles the other."""
+
+
 def check_key(conn: psycopg.Connection, key: bytes) -> None:
-    """Remember the key's fingerprint on first use; refuse any other key afterwards."""
-    row = conn.execute("select fingerprint from meta.pseudonym_key").fetchone()
+    """Remember the key's fingerprint and the pseudonym scheme on first use; refuse any other key or
+    scheme afterwards. Another scheme gives other pseudonyms for the same people, as another key does."""
+    row = conn.execute("select fingerprint, scheme from meta.pseudonym_key").fetchone()
     mine = pseudonym.fingerprint(key)
     if row is None:
-        conn.execute("insert into meta.pseudonym_key (fingerprint) values (%s)", (mine,))
+        conn.execute("insert into meta.pseudonym_key (fingerprint, scheme) values (%s, %s)", (mine, pseudonym.SCHEME))
     elif row[0] != mine:
         raise KeyMismatchError(
             "Nyckeln för pseudonymisering är inte den som lagret först lästes in med: personer i nya "
             "månader skulle få andra pseudonymer än i de redan inlästa. Använd den ursprungliga nyckeln."
+        )
+    elif row[1] != pseudonym.SCHEME:
+        raise SchemeMismatchError(
+            f"Lagrets pseudonymer är gjorda med schemat {row[1]}, men den här versionen pseudonymiserar med "
+            f"{pseudonym.SCHEME}: personer i nya månader skulle få andra pseudonymer än i de redan inlästa. "
+            "Bygg om lagret från leveranserna i en ny databas (se docs/registry-and-privacy.md), eller läs in "
+            "med den version som lagret byggdes med."
         )
 
 
