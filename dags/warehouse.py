@@ -31,9 +31,12 @@ from ingestion.orchestration.assets import ALL_RAW_ASSETS
 def warehouse():
     @task
     def dbt_build(params: dict | None = None) -> dict:
+        """One build at a time per warehouse (the build lock; a second waits), recorded in meta.builds."""
+        from airflow.sdk import get_current_context
+
         from ingestion.orchestration.transform import dbt_build
 
-        return dbt_build(select=(params or {}).get("select"))
+        return dbt_build(select=(params or {}).get("select"), run_id=get_current_context()["run_id"])
 
     @task
     def validate_marts(build: dict) -> dict:

@@ -47,6 +47,16 @@ if logging.getLogger("alembic").level == logging.NOTSET:
 # in the server's "postgres" database, as advisory locks are per database: the old bootstrap() took
 # this same number in the warehouse database itself, which serialised only runs on that database.
 MIGRATION_LOCK_KEY = 7243501
+# The other advisory locks of the project, beside this one so that no two share a number (the helpers that
+# take them are in ingestion/db/locks.py). Both are taken in the warehouse database itself, so they hold per
+# warehouse: two warehouses on one server build and load independently.
+# - BUILD_LOCK_KEY: one dbt build at a time per warehouse (ingestion.orchestration.transform.dbt_build), for the
+#   build's whole duration, on a connection of its own.
+# - SOURCE_LOCK_KEY: with a second key per source (the CRC-32 of its name, two-key form), loads of one source
+#   serialised (a DAG's load task, ingestion.sources.ingest), so the "already loaded?" check and the load
+#   cannot interleave between two runs.
+BUILD_LOCK_KEY = 7243502
+SOURCE_LOCK_KEY = 7243503
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

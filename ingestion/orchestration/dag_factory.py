@@ -5,6 +5,10 @@ A source's DAG differs only in its :class:`~ingestion.sources.base.Source` entry
 delivery, a batch of files, a month), how many run at once, and whether a precheck must pass first (the
 registry refuses to read anything without its pseudonymisation key). Nothing here touches the database or
 imports pandas, numpy or GX at parse time: tasks import the source's pipeline when they run.
+
+Loads of one source never interleave: ``max_active_runs=1`` keeps the scheduler to one run per source, and
+each load task holds the source's advisory lock in the warehouse (:func:`ingestion.db.locks.source_lock`),
+which also holds off runs the scheduler does not know of (``airflow dags test`` from ``make run``).
 """
 
 from __future__ import annotations
@@ -42,9 +46,15 @@ def source_dag(source: Source, schedule: str = "@daily"):
 
         @task(task_id=f"load_{source.item}", max_active_tis_per_dagrun=source.parallel_items)
         def load(item, params: dict | None = None) -> list[dict]:
-            return source.module().process(
-                item, (params or {}).get("landing_dir"), run_id=get_current_context()["run_id"]
-            )
+            """Under the source's lock in the warehouse: another run loading this source (a second
+            ``make run``, or ``make run`` beside the scheduler) waits, so its "already loaded?" check sees
+            this load's result."""
+            from ingestion.db.locks import source_lock
+
+            with source_lock(source.name):
+                return source.module().process(
+                    item, (params or {}).get("landing_dir"), run_id=get_current_context()["run_id"]
+                )
 
         @task(outlets=source_assets(source), trigger_rule="none_failed")
         def publish(outcomes: list[list[dict]] | None, params: dict | None = None) -> dict:

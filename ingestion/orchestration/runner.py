@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ingestion.core import config
-from ingestion.db import connection
+from ingestion.db import locks
+from ingestion.orchestration import transform
 from ingestion.sources import SOURCES
 
 
@@ -37,8 +38,9 @@ def run_dag(dag_id: str, conf: dict | None, log_dir: Path) -> None:
 
 
 def run_all(landing: Path) -> Path:
-    """Run every source DAG over ``landing``, then the warehouse DAG if anything new was loaded
-    (as the Asset schedule would) or the marts do not exist yet; return the report folder."""
+    """Run every source DAG over ``landing``, then the warehouse DAG unless the loads are exactly those the
+    last successful build of this warehouse was built from (as the Asset schedule would: a failed build is
+    tried again); return the report folder."""
     landing = Path(landing).resolve()
     if not landing.is_dir():
         raise SystemExit(f"Landningsmappen {landing} finns inte.")
@@ -47,33 +49,16 @@ def run_all(landing: Path) -> Path:
     for source in SOURCES:
         print(f"… {source.name}: letar efter leveranser i {landing / source.name}", flush=True)
         run_dag(source.name, {"landing_dir": str(landing), "report_dir": str(report_dir)}, report_dir)
-    newest = newest_load_id()
-    if newest is None or newest != last_built_load_id():
+    # The record of builds is in the warehouse (meta.builds): a database created again under the same name, or
+    # restored from a backup, has no record of a build and is built. A build running elsewhere (the scheduler,
+    # another `make run`) is waited for first, so its result is what is compared with.
+    if locks.build_running():
+        print("… warehouse: ett annat bygge av lagret pågår, väntar på att det blir klart", flush=True)
+        transform.wait_for_build()
+    if transform.unchanged_since_last_build():
+        print("… warehouse: inget nytt inläst sedan förra bygget, lagret byggs inte om", flush=True)
+    else:
         print("… warehouse: dbt build och validering av marts", flush=True)
         run_dag("warehouse", None, report_dir)
-        _build_marker().write_text(json.dumps({"newest_load_id": newest}))
         (report_dir / "connection.built").touch()
-    else:
-        print("… warehouse: inget nytt inläst sedan förra bygget, lagret byggs inte om", flush=True)
     return report_dir
-
-
-def newest_load_id() -> int | None:
-    with connection.connect() as conn:
-        return conn.execute("select max(load_id) from meta.load_audit").fetchone()[0]
-
-
-def _build_marker() -> Path:
-    """Per database: the newest load the last successful build saw (a failed build leaves it behind,
-    so the next run builds again even though nothing new arrived, as a retried Asset event would)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(connection.warehouse_url())
-    folder = config.state_dir() / "builds"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{parts.hostname}_{parts.port}_{parts.path.lstrip('/')}.json"
-
-
-def last_built_load_id() -> int | None:
-    marker = _build_marker()
-    return json.loads(marker.read_text())["newest_load_id"] if marker.exists() else -1

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
+import shutil
 import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ingestion.core import config
-from ingestion.db import connection
+from ingestion.db import connection, locks
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +60,49 @@ def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
     return result
 
 
-def dbt_build(url: str | None = None, select: str | None = None) -> dict:
+BUILD_ARTIFACTS = ("manifest.json", "run_results.json", "semantic_manifest.json", "graph_summary.json")
+
+
+def dbt_build(url: str | None = None, select: str | None = None, run_id: str | None = None) -> dict:
     """``dbt build`` (seeds, models, tests); returns counts per status from run_results.json.
 
     ``select`` (dbt's node selection, e.g. ``tag:registry`` or ``+mart_agreement_summary``) builds a part of
     the warehouse; its tests run only where every model they read is built (cautious indirect selection),
     so a part builds and passes on its own.
+
+    One build at a time per warehouse: the build holds the build lock (``BUILD_LOCK_KEY``, see
+    :mod:`ingestion.db.locks`) from before dbt starts until its end is recorded, so ``make run`` and the
+    scheduler never build over each other; a second build waits (and says so) up to ``BUILD_LOCK_TIMEOUT``.
+    Each build writes into a folder of its own (``--target-path``), so no build reads another's
+    run_results.json; its artifacts are then copied to ``DBT_TARGET_PATH`` (default ``dbt_project/target``),
+    where the last build's manifest is found as before. The build is recorded in ``meta.builds`` (when, how it
+    ended, the selection, the loads it was built from): that record, not a file, is what
+    :func:`unchanged_since_last_build` compares with.
     """
+    url = url or connection.warehouse_url()
     args = ["build"]
     if select:
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
-    dbt(*args, url=url)
-    results = json.loads((config.dbt_target_dir() / "run_results.json").read_text())
+    requested_at = datetime.now(UTC)
+    with locks.build_lock(url) as lock:
+        lock.execute("set role warehouse_transformer")
+        build_id = _record_start(lock, requested_at, select, run_id)
+        target = _fresh_target(url, build_id)
+        try:
+            dbt(*args, "--target-path", str(target), url=url)
+            results = json.loads((target / "run_results.json").read_text())
+        except BaseException:
+            lock.execute(
+                "update meta.builds set status = 'failed', ended_at = clock_timestamp() where build_id = %s",
+                (build_id,),
+            )
+            log.warning("Bygget %s misslyckades; dbt:s filer finns kvar i %s", build_id, target)
+            raise
+        lock.execute(
+            "update meta.builds set status = 'succeeded', ended_at = clock_timestamp() where build_id = %s",
+            (build_id,),
+        )
+        _publish_artifacts(target)
     counts: dict[str, int] = {}
     models = []
     for item in results["results"]:
@@ -75,15 +116,102 @@ def dbt_build(url: str | None = None, select: str | None = None) -> dict:
         "counts": counts,
         "models": sorted(models),
         "select": select,
+        "build_id": build_id,
     }
+
+
+def _record_start(lock: psycopg.Connection, requested_at: datetime, select: str | None, run_id: str | None) -> int:
+    """The build's row in meta.builds, with the loads it is built from (read under the lock, so a load that
+    commits later is not counted as built: the next run builds again). A row still ``running`` can only be a
+    build whose process died (this one holds the lock): it is marked ``interrupted``."""
+    lock.execute("update meta.builds set status = 'interrupted' where status = 'running'")
+    return lock.execute(
+        """
+        insert into meta.builds (requested_at, selection, load_ids, newest_load_ids, run_id)
+        select %s, %s,
+               coalesce((select array_agg(load_id order by load_id) from meta.load_audit), '{}'),
+               coalesce((select jsonb_object_agg(source, newest)
+                         from (select source, max(load_id) as newest from meta.load_audit group by source) as s),
+                        '{}'),
+               %s
+        returning build_id
+        """,
+        (requested_at, select, run_id),
+    ).fetchone()[0]
+
+
+def unchanged_since_last_build(url: str | None = None) -> bool:
+    """Whether the loads in ``meta.load_audit`` are exactly those the last successful build of the whole
+    warehouse (``meta.builds``, in the same database) was built from. False when the warehouse has never been
+    built, as a database dropped and created again, or restored from a backup, has no such record."""
+    with connection.connect(url) as conn:
+        row = conn.execute(
+            """
+            select load_ids = coalesce((select array_agg(load_id order by load_id) from meta.load_audit), '{}')
+            from meta.builds
+            where status = 'succeeded' and selection is null
+            order by build_id desc
+            limit 1
+            """
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def wait_for_build(url: str | None = None) -> None:
+    """Return when no build holds the build lock (waiting at most ``BUILD_LOCK_TIMEOUT``); for callers that
+    decide whether to build from the record of the last one (``make run``)."""
+    with locks.build_lock(url):
+        pass
+
+
+def _builds_root() -> Path:
+    return config.dbt_target_dir() / "builds"
+
+
+def _fresh_target(url: str, build_id: int) -> Path:
+    """An empty target folder for one build, named by database and build id; the folders of earlier failed
+    builds of the same database (kept for inspection) are removed. dbt's partial-parse file is copied in from
+    the last build, so a fresh folder does not cost a full parse of the project."""
+    prefix = f"{urlsplit(url).path.lstrip('/') or 'postgres'}-"
+    root = _builds_root()
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob(f"{glob.escape(prefix)}*"):
+        if old.name.removeprefix(prefix).isdigit():
+            shutil.rmtree(old, ignore_errors=True)
+    target = root / f"{prefix}{build_id}"
+    target.mkdir()
+    _copy_partial_parse(target)
+    return target
+
+
+def _copy_partial_parse(target: Path) -> None:
+    parse_state = config.dbt_target_dir() / "partial_parse.msgpack"
+    if parse_state.exists():
+        shutil.copy2(parse_state, target / parse_state.name)
+
+
+def _publish_artifacts(target: Path) -> None:
+    """The build's artifacts to DBT_TARGET_PATH (each file replaced whole, never half-written), then its own
+    folder removed: what stays is the last build's manifest and results, where dbt users look for them."""
+    final = config.dbt_target_dir()
+    for name in (*BUILD_ARTIFACTS, "partial_parse.msgpack"):
+        if (target / name).exists():
+            partial = final / f".{name}.{target.name}"
+            shutil.copy2(target / name, partial)
+            os.replace(partial, final / name)
+    shutil.rmtree(target, ignore_errors=True)
 
 
 def source_freshness(url: str | None = None) -> dict:
     """``dbt source freshness``: how old the newest load is (``meta.load_audit``, thresholds in
     ``dbt_project/models/staging/meta/_meta__sources.yml``). Returns each source's status (pass, warn,
     error) and age; an error (no delivery for longer than the error threshold) raises :class:`DbtError`."""
-    dbt("source", "freshness", "--output", str(config.dbt_target_dir() / "sources.json"), url=url)
-    results = json.loads((config.dbt_target_dir() / "sources.json").read_text())["results"]
+    _builds_root().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="freshness-", dir=_builds_root()) as folder:
+        target = Path(folder)  # its own, like a build's: two runs at once must not share one
+        _copy_partial_parse(target)
+        dbt("source", "freshness", "--target-path", folder, "--output", str(target / "sources.json"), url=url)
+        results = json.loads((target / "sources.json").read_text())["results"]
     return {
         item["unique_id"].removeprefix("source.samverkan."): {
             "status": item["status"],

@@ -34,10 +34,17 @@ def ingest(
     name: str, landing: Path | str | None = None, run_id: str | None = None, url: str | None = None
 ) -> list[dict]:
     """Find and process every new item of source ``name``: what its DAG does, without Airflow (tests,
-    benchmarks). One outcome dict per delivery."""
+    benchmarks). One outcome dict per delivery.
+
+    The whole of it holds the source's lock in the warehouse (:func:`ingestion.db.locks.source_lock`), the
+    finding included: a second ingest of the source, or a DAG's load of it, waits, and then finds what this
+    one loaded already loaded."""
+    from ingestion.db.locks import source_lock  # psycopg: not at import, the DAG files import this module
+
     source = by_name(name)
     pipeline = source.module()
     if source.has_precheck:
         pipeline.precheck()
     landing = str(landing) if landing else None
-    return [o for item in pipeline.find_new(landing, url) for o in pipeline.process(item, landing, run_id, url)]
+    with source_lock(name, url):
+        return [o for item in pipeline.find_new(landing, url) for o in pipeline.process(item, landing, run_id, url)]
