@@ -220,7 +220,7 @@ def _as_problems(path: Path, rejects: list[Reject]) -> list[Problem]:
 def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = None) -> dict:
     from ingestion.sources.registry.extract import month_of as file_month
     from ingestion.sources.registry.extract import stream
-    from ingestion.sources.registry.load import ToleranceExceeded, load_jobseeker_month
+    from ingestion.sources.registry.load import KeyMismatchError, ToleranceExceeded, load_jobseeker_month
 
     digest = checksum(path)
     month = month_of(path)
@@ -248,6 +248,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
         return _reject(outcome, path, [Problem(path.name, None, None, str(error))])
     except psycopg.Error:
         raise  # the database, not the file: the task fails and Airflow retries it
+    except KeyMismatchError:
+        raise  # another key or pseudonym scheme: the configuration, not the file, which stays where it is
     except ToleranceExceeded:
         problems = _as_problems(path, stats.rejects)
         summary = Problem(
