@@ -43,7 +43,7 @@ def server_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def test_db_factory(server_url):
+def test_db_factory(server_url, tmp_path_factory):
     """Create fresh migrated databases; all are dropped at the end of the session.
 
     The migrations run once, into a template database; every test database is a copy of it
@@ -63,8 +63,28 @@ def test_db_factory(server_url):
         return connection.with_database(server_url, name)
 
     yield make
-    for name in reversed(created):
-        connection.drop_database(connection.with_database(server_url, name))
+    try:  # issue 11: no personnummer the tests used in any test database (tests/personnummer_scan.py)
+        import personnummer_scan
+
+        urls = [connection.with_database(server_url, name) for name in created[1:]]
+        personnummer_scan.check_session_databases(urls, tmp_path_factory.getbasetemp())
+    finally:
+        for name in reversed(created):
+            connection.drop_database(connection.with_database(server_url, name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def personnummer_scan_of_the_session(tmp_path_factory) -> Iterator[None]:
+    """Issue 11: after the last test (of this worker), no personnummer the tests used may be in any file they
+    wrote but the deliveries: reports, run summaries, logs, XCom, dbt's artifacts (tests/personnummer_scan.py).
+    A find fails the session, naming the file, never the number."""
+    import time
+
+    import personnummer_scan
+
+    started = time.time()
+    yield
+    personnummer_scan.check_session_files(tmp_path_factory.getbasetemp(), started)
 
 
 @pytest.fixture

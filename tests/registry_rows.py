@@ -18,8 +18,14 @@ def luhn_digit(nine: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+# every personnummer pnr() made in this process: the scan after the session looks for them (tests/personnummer_scan.py)
+MADE: set[str] = set()
+
+
 def pnr(birth: str = "19850412", serial: str = "238") -> str:
-    return birth + serial + luhn_digit(birth[2:] + serial)
+    number = birth + serial + luhn_digit(birth[2:] + serial)
+    MADE.add(number)
+    return number
 
 
 def row(**changes: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import REGISTRY_MODELS
+from personnummer_scan import PLANTED
 
 from ingestion.core import config
 from ingestion.orchestration import runner
@@ -118,6 +119,7 @@ def test_scan_finds_a_planted_personnummer(tmp_path):
     known = sample_personnummer()
     assert len(known) > 4 * 3000
     number = sorted(known)[0]
+    (tmp_path / PLANTED).touch()  # on purpose: the scan after the session leaves this folder alone
     (tmp_path / "task.log").write_text(f"[2026-01-01] fel på rad 3: {number} är ogiltigt\n")
     assert scan_files([tmp_path], known) == {str(tmp_path / "task.log"): [number, number]}
     twelve = next(n for n in known if len(n) == 12)
