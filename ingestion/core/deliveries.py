@@ -60,8 +60,11 @@ def check_archive(archive: zipfile.ZipFile, name: str) -> None:
         )
 
 
-def _mib(n: int) -> str:
-    return format_decimal(n // 2**20, locale="sv_SE")
+def _size(n: int) -> str:
+    """A limit in bytes as a sender reads it: whole MiB as MiB, anything else in bytes (``65 536 byte``)."""
+    if n >= 2**20 and n % 2**20 == 0:
+        return f"{format_decimal(n // 2**20, locale='sv_SE')} MiB"
+    return f"{format_decimal(n, locale='sv_SE')} byte"
 
 
 class BoundedGzip:
@@ -89,7 +92,7 @@ class BoundedGzip:
         self.unpacked += len(data)
         if self.unpacked > self.most:
             raise UnsafeArchive(
-                f"{self.name} packas upp till mer än {_mib(self.most)} MiB; högst {_mib(self.most)} MiB tas emot "
+                f"{self.name} packas upp till mer än {_size(self.most)}; högst {_size(self.most)} tas emot "
                 "(MAX_UNPACKED_BYTES), så filen läses inte vidare"
             )
         packed = max(self._raw.tell(), 1)
