@@ -18,7 +18,9 @@ for a run of consecutive months,
   about 2 % of all rows lose the leading zero of KOMMUNKOD (``180``) as real exports do.
   Every PNR is a valid personnummer (real date, serial whose 3rd digit is odd for men, Luhn check digit),
   written ``YYYYMMDDNNNN`` or, for about one person in ten, ``YYYYMMDD-NNNN``; a person keeps the same PNR
-  in every file.
+  in every file. As the contract allows, about 30 % of the newly arrived (those who enter
+  etableringsprogrammet) have a samordningsnummer instead: the day of birth + 60, the same form and check
+  digit (≈ 2.7 % of all rows), so the demo and the tests load both.
 * ``jobbspar_YYYYMM.csv`` and ``jobbspar_deltagare_YYYYMM.csv`` (``;``, UTF-8 with BOM, CRLF like the
   samples): full snapshots of the local job tracks (one running or planned track per 2 000 job seekers, at
   least 5, plus the ended ones) and of every participation known at month end, ended ones included; those
@@ -56,6 +58,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ingestion.core import config
+from ingestion.core.personnummer import SAMORDNING_DAY_OFFSET
 from ingestion.core.reference import municipality_codes
 from ingestion.sources.registry.contract import (
     CATEGORY_FILE,
@@ -120,6 +123,9 @@ P_PROGRAMME_EXIT_TRANSITION = 0.35  # leave the register for work/studies within
 PROGRAMME_EXIT_REASONS = (0.5, 0.3, 0.2, 0, 0, 0, 0)
 P_RETURNING = 0.25  # share of the month's new registrations that are people who left earlier
 P_DASH = 0.10
+# Of the newly arrived (entering etableringsprogrammet), those with a samordningsnummer: the tens digit of the
+# serial below 3, so it draws nothing from the random stream and a seed gives the same rows as before otherwise.
+SAMORDNING_TENS_BELOW = 3
 P_DROPPED_ZERO = 0.06  # of the rows whose KOMMUNKOD starts with 0 (≈ 2 % of all rows)
 REGION_WEIGHTS = (0.588, 0.10, 0.312)  # outside the programme (the programme adds UE/EU people)
 SOCIAL_ASSISTANCE = (0.08, 0.12, 0.18)  # by FODELSEREGION
@@ -429,9 +435,11 @@ class _PnrRegister:
         return serial
 
 
-def _pnr_texts(birth: np.ndarray, serial: np.ndarray, check: np.ndarray, dash: np.ndarray) -> list[str]:
+def _pnr_texts(
+    birth: np.ndarray, serial: np.ndarray, check: np.ndarray, dash: np.ndarray, samordning: np.ndarray
+) -> list[str]:
     _, ymd = _calendar()
-    number = ymd[birth - _BASE] * 10_000 + serial.astype(np.int64) * 10 + check
+    number = (ymd[birth - _BASE] + SAMORDNING_DAY_OFFSET * samordning) * 10_000 + serial.astype(np.int64) * 10 + check
     texts = list(map(str, number.tolist()))
     for i in np.flatnonzero(dash).tolist():
         texts[i] = f"{texts[i][:8]}-{texts[i][8:]}"
@@ -444,6 +452,7 @@ _FIELDS: tuple[tuple[str, type, int], ...] = (
     ("serial", np.int16, 0),
     ("check", np.int8, 0),
     ("dash", np.bool_, 0),
+    ("samordning", np.bool_, 0),
     ("kon", np.int8, 0),
     ("region", np.int8, 0),
     ("kommun", np.int16, 0),
@@ -511,13 +520,15 @@ def _demographics(
     leap = _is_leap(birth_year)
     birth = _year_start(birth_year) + (rng.random(n) * np.where(leap, 366, 365)).astype(np.int64)
     serial = pnr.draw_serials(rng, birth, kon, reserve)
+    samordning = programme & (serial // 10 % 10 < SAMORDNING_TENS_BELOW)
     _, ymd = _calendar()
     eb_rate = np.where(programme, SOCIAL_ASSISTANCE_PROGRAMME, np.asarray(SOCIAL_ASSISTANCE)[region])
     return {
         "birth": birth,
         "serial": serial,
-        "check": _luhn(ymd[birth - _BASE], serial),
+        "check": _luhn(ymd[birth - _BASE] + SAMORDNING_DAY_OFFSET * samordning, serial),
         "dash": rng.random(n) < P_DASH,
+        "samordning": samordning,
         "kon": kon,
         "region": region,
         "kommun": _choice(rng, towns.weight, n),
@@ -1235,7 +1246,9 @@ class _JobTracks:
 
     def _lines(self, ps: list[int], people: _People) -> list[str]:
         ids = np.array([self.p_person[p] for p in ps], dtype=np.int64)
-        pnr = _pnr_texts(people.birth[ids], people.serial[ids], people.check[ids], people.dash[ids])
+        pnr = _pnr_texts(
+            people.birth[ids], people.serial[ids], people.check[ids], people.dash[ids], people.samordning[ids]
+        )
         starts = _iso(np.array([self.p_start[p] for p in ps], dtype=np.int64))
         ends = _iso(np.array([self.p_end[p] for p in ps], dtype=np.int64))
         return [
@@ -1371,7 +1384,7 @@ def _person_lines(
     _, ymd = _calendar()
     return lines.format(
         rng,
-        _pnr_texts(birth, col("serial"), col("check"), col("dash")),
+        _pnr_texts(birth, col("serial"), col("check"), col("dash"), col("samordning")),
         col("kommun").astype(np.int64),
         col("kon"),
         ymd[birth - _BASE] // 10_000,

@@ -65,9 +65,16 @@ def luhn_ok(ten_digits: str) -> bool:
     return (10 - total % 10) % 10 == int(ten_digits[9])
 
 
+def is_samordning(text: str) -> bool:
+    """A samordningsnummer writes the day of birth + 60 (the contract)."""
+    return int(pnr_key(text)[6:8]) > 60
+
+
 def real_date(yyyymmdd: str) -> bool:
+    """A real date, a samordningsnummer's day + 60 taken as its day."""
+    day = int(yyyymmdd[6:8])
     try:
-        date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+        date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), day - 60 if day > 60 else day)
     except ValueError:
         return False
     return True
@@ -191,6 +198,20 @@ def valid(extracts) -> dict[str, list[list[str]]]:
 def test_own_luhn_check_is_right():
     assert luhn_ok("8112189876") and not luhn_ok("8112189875")
     assert pnr_ok("19811218-9876") and not pnr_ok("19810230-9876") and not pnr_ok("1981121898")
+    assert pnr_ok("19811278-9873") and not pnr_ok("19811292-9875") and not pnr_ok("19811245-9873")
+
+
+def test_a_share_of_the_newly_arrived_have_a_samordningsnummer(valid):
+    """About 30 % of those who enter etableringsprogrammet (born outside Sweden) have a samordningsnummer, in
+    both spellings; nobody else has one."""
+    for month, rows in valid.items():
+        samordning = [r for r in rows if is_samordning(r[0])]
+        assert 0.005 * len(rows) < len(samordning) < 0.04 * len(rows), (month, len(samordning))
+        assert all(r[5] in ("UE", "EU") for r in samordning)
+        in_programme = [r for r in rows if r[7] == "J"]
+        share = sum(is_samordning(r[0]) for r in in_programme) / len(in_programme)
+        assert 0.2 < share < 0.4, (month, share)
+        assert any("-" in r[0] for r in samordning) and any("-" not in r[0] for r in samordning)
 
 
 def test_files(extracts):
