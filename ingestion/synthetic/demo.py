@@ -7,6 +7,7 @@ with what ``make run`` loads into the warehouse.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from ingestion.core import config
 from ingestion.db import connection
@@ -16,6 +17,23 @@ from ingestion.orchestration.summary import print_headlines, print_summary
 DEMO_DATABASE = "samverkan_demo"
 
 DEMO_REGISTRY_ROWS = 500_000  # a national month
+
+
+def mark_finished_uploads(landing: Path) -> list[Path]:
+    """Write the ready marker of every delivery under ``landing``, as senders are asked to once an upload is
+    finished (README): without it, deliveries generated a moment ago would wait out the quiet period.
+    Returns the markers."""
+    from ingestion.core.deliveries import find_deliveries, find_files, mark_finished
+    from ingestion.sources.agreement_register.pipeline import SPEC as REGISTER
+    from ingestion.sources.followup_forms.contract import FILE_PATTERN as FORMS
+    from ingestion.sources.registry.pipeline import delivery_files
+    from ingestion.sources.survey.pipeline import SPEC as SURVEY
+
+    paths = find_deliveries(landing / REGISTER.name, REGISTER.delivery_pattern, finished_only=False)
+    paths += find_deliveries(landing / SURVEY.name, SURVEY.delivery_pattern, finished_only=False)
+    paths += find_files(landing / "followup_forms", FORMS, finished_only=False)
+    paths += delivery_files(landing / "registry", finished_only=False)
+    return [mark_finished(path) for path in paths]
 
 
 def demo() -> None:
@@ -67,6 +85,7 @@ def demo() -> None:
             bad_rows_per_month=40,
             invalid_month="202506",
         )
+    mark_finished_uploads(landing)
     report_dir = run_all(landing)
     print_summary(landing, report_dir)
     from ingestion.orchestration.transform import dbt_docs

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import SNAPSHOT_1
 
-from ingestion.core import deliveries
+from ingestion.core import config, deliveries
 from ingestion.core.deliveries import (
     find_deliveries,
     find_files,
@@ -184,3 +184,29 @@ def test_markers_are_never_deliveries_nor_files_of_one(tmp_path):
     registry = tmp_path / "registry"
     mark_finished(written_now(registry / "sokande_202406.txt"))
     assert delivery_files(registry) == [registry / "sokande_202406.txt"]
+
+
+def every_delivery(landing: Path) -> dict[str, list[Path]]:
+    """Each source's deliveries under ``landing`` that discovery takes as finished."""
+    from ingestion.sources import SOURCES
+
+    return {s.name: s.module().delivery_paths(landing / s.name) for s in SOURCES}
+
+
+def test_the_sample_deliveries_carry_their_markers_and_the_demo_writes_them(tmp_path, monkeypatch):
+    """``make run LANDING=examples/landing`` right after a clone picks every sample up, and so does the demo
+    over what it has just generated: both carry the markers senders are asked to write."""
+    from ingestion.synthetic.demo import mark_finished_uploads
+
+    samples = config.PROJECT_ROOT / "examples" / "landing"
+    copy = tmp_path / "landing"
+    shutil.copytree(samples, copy, ignore=shutil.ignore_patterns("*.klar"))
+    monkeypatch.setenv("UPLOAD_REQUIRE_MARKER", "1")
+    assert not any(every_delivery(copy).values())
+    markers = mark_finished_uploads(copy)
+    found = every_delivery(copy)
+    assert len(markers) == sum(len(paths) for paths in found.values()) == 19
+    assert all(found.values())
+    assert {s: [p.relative_to(samples) for p in paths] for s, paths in every_delivery(samples).items()} == {
+        s: [p.relative_to(copy) for p in paths] for s, paths in found.items()
+    }
