@@ -67,7 +67,7 @@ def load_delivery(
             insert into meta.load_audit
                 (source, delivery_name, checksum, snapshot_date, row_counts, n_rows, status, run_id)
             values (%s, %s, %s, %s, %s, %s, 'loaded', %s)
-            on conflict (source, checksum) do nothing
+            on conflict (source, checksum, version) do nothing
             returning load_id
             """,
             (source, delivery_name, checksum, snapshot_date, json.dumps(counts), n_rows, run_id),

@@ -18,12 +18,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="generate national demo data and run every pipeline")
     sub.add_parser("docs", help="generate the dbt documentation site")
     sub.add_parser("lint-sql", help="sqlfluff lint of the dbt project (dbt templater)")
+    registry = sub.add_parser("registry", help="registry extracts: permit a month that shrinks")
+    registry.add_argument("action", choices=["allow-shrink"])
+    registry.add_argument("file", help="the rejected extract (sokande_YYYYMM.txt[.gz] or jobbspar_YYYYMM.csv)")
+    registry.add_argument("--reason", required=True, help="why the smaller month is right (kept in the audit)")
     args = parser.parse_args(argv)
 
     if args.command == "db":
         if args.action == "analyst-login":
             return _analyst_login(args.login, args.database)
         return _db(args.action)
+    if args.command == "registry":
+        from ingestion.sources.registry.pipeline import allow_shrink
+
+        print(allow_shrink(args.file, args.reason))
+        return 0
     if args.command == "lint-sql":
         from ingestion.orchestration.transform import sqlfluff_lint
 

@@ -10,6 +10,7 @@ old month or the new month, never a mix, and a rejected file leaves nothing behi
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,42 @@ class KeyMismatchError(RuntimeError):
 
 class ToleranceExceeded(Exception):
     """More bad rows than the contract tolerates: the transaction is rolled back, the file rejected."""
+
+
+class MonthGuard(Exception):  # noqa: N818 (a refusal, not a failure)
+    """A delivery that would lose a month: no data rows, or far fewer than the month it would replace.
+    Raised inside the load's transaction (so the check and the swap cannot race), which is rolled back."""
+
+    def __init__(self, n_rows: int, n_current: int | None, share: float | None = None) -> None:
+        super().__init__("month guard")
+        self.n_rows, self.n_current, self.share = n_rows, n_current, share
+
+
+MIN_SHARE_ENV = "REGISTRY_MIN_SHARE"
+
+
+def min_share() -> float:
+    """The least share of the month in force a re-delivery may have (``REGISTRY_MIN_SHARE``, default 0.5):
+    below it the re-delivery is taken for a cut or half-uploaded file, unless an override allows it."""
+    return float(os.environ.get(MIN_SHARE_ENV, "0.5"))
+
+
+def guard_month(conn: psycopg.Connection, extract: str, month: date, checksum: str, n_rows: int) -> str | None:
+    """Refuse (:class:`MonthGuard`) a month with no rows, or one below :func:`min_share` of the month in
+    force without an override in ``meta.registry_overrides``; returns the audit note of a used override."""
+    current = conn.execute(
+        "select n_rows from meta.registry_months where extract = %s and manad = %s for update", (extract, month)
+    ).fetchone()
+    if n_rows == 0:
+        raise MonthGuard(0, current[0] if current else None)
+    if current is None or n_rows >= min_share() * current[0]:
+        return None
+    override = conn.execute(
+        "select reason, granted_by from meta.registry_overrides where checksum = %s", (checksum,)
+    ).fetchone()
+    if override is None:
+        raise MonthGuard(n_rows, current[0], min_share())
+    return f"minskning tillåten av {override[1]}: {override[0]}"
 
 
 @dataclass
@@ -71,16 +108,42 @@ def check_key(conn: psycopg.Connection, key: bytes) -> None:
 
 
 def audit(
-    conn: psycopg.Connection, delivery_name: str, checksum: str, month: date, counts: dict, run_id: str | None
+    conn: psycopg.Connection,
+    delivery_name: str,
+    checksum: str,
+    month: date | None,
+    counts: dict,
+    run_id: str | None,
+    *,
+    restore: bool = False,
+    note: str | None = None,
 ) -> int | None:
+    """The load's audit row; ``None`` when this content is loaded already. A restoration (content loaded
+    before, another version in force since) is the content's next version: a new, higher load id."""
+    version = 1
+    if restore:
+        version = conn.execute(
+            "select coalesce(max(version), 0) + 1 from meta.load_audit where source = %s and checksum = %s",
+            (SOURCE, checksum),
+        ).fetchone()[0]
+        note = note or "återställer en tidigare inläst version"
     row = conn.execute(
         """insert into meta.load_audit (source, delivery_name, checksum, snapshot_date, row_counts, n_rows, status,
-                                        run_id)
-           values (%s, %s, %s, %s, %s, 0, 'loaded', %s)
-           on conflict (source, checksum) do nothing returning load_id""",
-        (SOURCE, delivery_name, checksum, month, json.dumps(counts), run_id),
+                                        run_id, version, note)
+           values (%s, %s, %s, %s, %s, 0, 'loaded', %s, %s, %s)
+           on conflict (source, checksum, version) do nothing returning load_id""",
+        (SOURCE, delivery_name, checksum, month, json.dumps(counts), run_id, version, note),
     ).fetchone()
     return row[0] if row else None
+
+
+def _record_override(conn: psycopg.Connection, load_id: int, checksum: str, note: str | None) -> None:
+    """A used shrink override: said in the load's audit row, and the override points at the load."""
+    if note:
+        conn.execute(
+            "update meta.load_audit set note = concat_ws('; ', note, %s::text) where load_id = %s", (note, load_id)
+        )
+        conn.execute("update meta.registry_overrides set load_id = %s where checksum = %s", (load_id, checksum))
 
 
 def load_jobseeker_month(
@@ -94,10 +157,13 @@ def load_jobseeker_month(
     code_lists: dict[str, list[tuple]],
     key: bytes,
     run_id: str | None,
+    code_list_checksums: dict[str, str] | None = None,
+    restore: bool = False,
 ) -> MonthLoad:
     """Stream ``blocks`` (COPY input) into a new month table and swap it in, all in one transaction.
 
-    Raises :class:`ToleranceExceeded` (after rolling back) when more than 0.1 % of the rows were bad.
+    Raises :class:`ToleranceExceeded` (after rolling back) when more than 0.1 % of the rows were bad, and
+    :class:`MonthGuard` when the month would be lost (see :func:`guard_month`).
     """
     from psycopg import sql
 
@@ -105,7 +171,7 @@ def load_jobseeker_month(
     with conn.transaction():
         conn.execute("set local role warehouse_loader")
         check_key(conn, key)
-        load_id = audit(conn, delivery_name, checksum, month, {}, run_id)
+        load_id = audit(conn, delivery_name, checksum, month, {}, run_id, restore=restore)
         if load_id is None:
             return MonthLoad(None, 0, 0, None, skipped=True)
         table = sql.Identifier("raw", f"{PARENT}_y{month:%Y}m{month:%m}_l{load_id}")
@@ -124,6 +190,7 @@ def load_jobseeker_month(
                 copy.write(block)
         if not stats.within_tolerance:
             raise ToleranceExceeded
+        override = guard_month(conn, "sokande", month, checksum, stats.n_good)
         conn.execute(
             sql.SQL("alter table {} add constraint {} check (manad >= {} and manad < {})").format(
                 table,
@@ -152,21 +219,42 @@ def load_jobseeker_month(
             )
         )
         _replace_code_lists(conn, load_id, month, code_lists)
+        record_code_lists(conn, load_id, code_list_checksums or {})
         _write_rejects(conn, load_id, delivery_name, month, stats.rejects)
         replaced = old[1] if old else None
-        conn.execute(
-            """insert into meta.registry_months (extract, manad, load_id, n_rows, n_rejected, replaced_load_id)
-               values ('sokande', %s, %s, %s, %s, %s)
-               on conflict (extract, manad) do update set load_id = excluded.load_id, n_rows = excluded.n_rows,
-                   n_rejected = excluded.n_rejected, replaced_load_id = excluded.replaced_load_id""",
-            (month, load_id, stats.n_good, stats.n_bad, replaced),
-        )
+        _set_month(conn, "sokande", month, load_id, stats.n_good, stats.n_bad, replaced)
+        _record_override(conn, load_id, checksum, override)
         counts = {f"raw.{PARENT}": stats.n_good, "meta.registry_rejects": stats.n_bad}
         conn.execute(
             "update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
             (json.dumps(counts), stats.n_good, load_id),
         )
     return MonthLoad(load_id, stats.n_good, stats.n_bad, replaced)
+
+
+def _set_month(
+    conn: psycopg.Connection, extract: str, month: date, load_id: int, n_rows: int, n_rejected: int, replaced
+) -> None:
+    conn.execute(
+        """insert into meta.registry_months
+               (extract, manad, load_id, rows_load_id, n_rows, n_rejected, replaced_load_id)
+           values (%s, %s, %s, %s, %s, %s, %s)
+           on conflict (extract, manad) do update set
+               load_id = excluded.load_id, rows_load_id = excluded.rows_load_id, n_rows = excluded.n_rows,
+               n_rejected = excluded.n_rejected, replaced_load_id = excluded.replaced_load_id""",
+        (extract, month, load_id, load_id, n_rows, n_rejected, replaced),
+    )
+
+
+def record_code_lists(conn: psycopg.Connection, load_id: int | None, checksums: dict[str, str]) -> None:
+    """Remember code-list contents (file name → checksum) as loaded, so that they are not taken for a change."""
+    for file_name, digest in checksums.items():
+        conn.execute(
+            """insert into meta.registry_code_lists (checksum, file_name, load_id) values (%s, %s, %s)
+               on conflict (checksum) do update
+               set load_id = coalesce(excluded.load_id, meta.registry_code_lists.load_id)""",
+            (digest, file_name, load_id),
+        )
 
 
 def _replace_code_lists(
@@ -203,14 +291,17 @@ def load_jobtrack_month(
     n_rows: int,
     key: bytes,
     run_id: str | None,
+    restore: bool = False,
 ) -> MonthLoad:
-    """Replace the month's job-track snapshot (tracks and participants) in one transaction."""
+    """Replace the month's job-track snapshot (tracks and participants) in one transaction (refused with
+    :class:`MonthGuard` when it has no participants, or far fewer than the snapshot in force)."""
     with conn.transaction():
         conn.execute("set local role warehouse_loader")
         check_key(conn, key)
-        load_id = audit(conn, delivery_name, checksum, month, {}, run_id)
+        load_id = audit(conn, delivery_name, checksum, month, {}, run_id, restore=restore)
         if load_id is None:
             return MonthLoad(None, 0, 0, None, skipped=True)
+        override = guard_month(conn, "jobbspar", month, checksum, len(participants))
         old = conn.execute(
             "select load_id from meta.registry_months where extract = 'jobbspar' and manad = %s", (month,)
         ).fetchone()
@@ -229,13 +320,8 @@ def load_jobtrack_month(
             for row in participants:
                 copy.write_row((load_id, month, *row))
         _write_rejects(conn, load_id, delivery_name, month, rejects)
-        conn.execute(
-            """insert into meta.registry_months (extract, manad, load_id, n_rows, n_rejected, replaced_load_id)
-               values ('jobbspar', %s, %s, %s, %s, %s)
-               on conflict (extract, manad) do update set load_id = excluded.load_id, n_rows = excluded.n_rows,
-                   n_rejected = excluded.n_rejected, replaced_load_id = excluded.replaced_load_id""",
-            (month, load_id, len(participants), len(rejects), old[0] if old else None),
-        )
+        _set_month(conn, "jobbspar", month, load_id, len(participants), len(rejects), old[0] if old else None)
+        _record_override(conn, load_id, checksum, override)
         counts = {
             "raw.registry_jobtracks": len(tracks),
             "raw.registry_jobtrack_participants": len(participants),
@@ -246,3 +332,46 @@ def load_jobtrack_month(
             (json.dumps(counts), len(tracks) + len(participants), load_id),
         )
     return MonthLoad(load_id, len(tracks) + len(participants), len(rejects), old[0] if old else None)
+
+
+def load_code_list_change(
+    conn: psycopg.Connection,
+    *,
+    file_name: str,
+    checksum: str,
+    table: str,
+    rows: list[tuple],
+    months: list[date],
+    run_id: str | None,
+) -> MonthLoad:
+    """A changed code list, loaded on its own: for each job-seeker month that uses it (``months``), its
+    rows of ``table`` are replaced and the month's load in force becomes this load, so that dbt rebuilds
+    those months from the rows they already have (a change of one line does not reload millions of rows).
+    The month's other code list is carried over to this load unchanged."""
+    others = {"raw.registry_sokandekategorier", "raw.registry_avaktualiseringsorsaker"} - {table}
+    with conn.transaction():
+        conn.execute("set local role warehouse_loader")
+        load_id = audit(conn, file_name, checksum, None, {}, run_id, note="kodlistebyte")
+        if load_id is None:
+            return MonthLoad(None, 0, 0, None, skipped=True)
+        for month in months:
+            conn.execute(f"delete from {table} where manad = %s", (month,))
+            with conn.cursor().copy(
+                f"copy {table} (_load_id, manad, kod, benamning, {_third(table)}) from stdin"
+            ) as copy:
+                for row in rows:
+                    copy.write_row((load_id, month, *row))
+            for other in others:
+                conn.execute(f"update {other} set _load_id = %s where manad = %s", (load_id, month))
+            conn.execute(
+                """update meta.registry_months set replaced_load_id = load_id, load_id = %s
+                   where extract = 'sokande' and manad = %s""",
+                (load_id, month),
+            )
+        record_code_lists(conn, load_id, {file_name: checksum})
+        counts = {table: len(rows) * len(months), "meta.registry_months": len(months)}
+        conn.execute(
+            "update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
+            (json.dumps(counts), len(rows) * len(months), load_id),
+        )
+    return MonthLoad(load_id, len(rows) * len(months), 0, None)

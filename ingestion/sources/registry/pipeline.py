@@ -24,6 +24,7 @@ import psycopg
 
 from ingestion.core import config, reference
 from ingestion.core.deliveries import make_private, private_dir, quarantine, upload_finished, write_private
+from ingestion.core.numbers import andel, tal
 from ingestion.core.outcome import Outcome
 from ingestion.core.problems import Problem, render_report, unreadable
 from ingestion.db import connection
@@ -41,6 +42,7 @@ from ingestion.sources.registry.contract import (
     TRACK_PATTERN,
 )
 from ingestion.sources.registry.extract import CodeLists, ExtractError, Reject, first_of_month
+from ingestion.sources.registry.load import MIN_SHARE_ENV, MonthGuard
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +102,8 @@ def code_list_files(path: Path, root: Path | None = None) -> tuple[Path | None, 
     return found.get(CATEGORY_FILE), found.get(REASON_FILE)
 
 
-def checksum(path: Path) -> str:
-    """Of the file(s) of one delivery, streamed (a month is tens of megabytes): the job-seeker file with
-    its code lists, or the job-track pair."""
+def _digest(parts: list[Path]) -> str:
     digest = hashlib.sha256()
-    if TRACK_PATTERN.match(path.name):
-        from ingestion.sources.registry.jobtracks import participants_file
-
-        parts = [path, participants_file(path)]
-    else:
-        parts = [path, *[p for p in code_list_files(path) if p]]
     for part in parts:
         digest.update(part.name.encode() + b"\0")
         if part.exists():
@@ -119,47 +113,142 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+def checksum(path: Path) -> str:
+    """Of the file(s) of one delivery, streamed (a month is tens of megabytes): the job-seeker file, or
+    the job-track pair. Not of the code lists: they are loaded as their own changes (a changed line in a
+    shared code list must not make every month look new)."""
+    if TRACK_PATTERN.match(path.name):
+        from ingestion.sources.registry.jobtracks import participants_file
+
+        return _digest([path, participants_file(path)])
+    return _digest([path])
+
+
+def legacy_checksum(path: Path) -> str:
+    """The checksum earlier versions took of a job-seeker delivery (the file with its code lists): a month
+    loaded by them is recognised, not loaded again after the upgrade."""
+    return _digest([path, *[p for p in code_list_files(path) if p]])
+
+
+def code_list_checksum(path: Path) -> str:
+    return _digest([path])
+
+
+RESTORE = "restore"
+
+
+def delivery_state(conn: psycopg.Connection, path: Path, digest: str | None = None) -> str | None:
+    """``None`` when the delivery is loaded (or is an older copy of a version since replaced), ``"new"``,
+    or :data:`RESTORE`: its content was loaded before, another version of the month has been in force since,
+    and the file arrived after that version (it was sent again to bring its version back)."""
+    digest = digest or checksum(path)
+    extract = "jobbspar" if TRACK_PATTERN.match(path.name) else "sokande"
+    row = conn.execute(
+        """select exists (select 1 from meta.load_audit where source = %s and checksum = %s),
+                  exists (select 1 from meta.registry_months m join meta.load_audit a on a.load_id = m.rows_load_id
+                          where m.extract = %s and m.manad = %s and a.checksum = %s),
+                  (select greatest(a.loaded_at, r.loaded_at) from meta.registry_months m
+                          join meta.load_audit a on a.load_id = m.load_id
+                          join meta.load_audit r on r.load_id = m.rows_load_id
+                   where m.extract = %s and m.manad = %s)""",
+        (SOURCE, digest, extract, first_of_month(month_of(path)), digest, extract, first_of_month(month_of(path))),
+    ).fetchone()
+    seen, in_force, changed_at = row
+    if not seen:
+        if extract == "sokande" and already_loaded(conn, SOURCE, legacy_checksum(path)) is not None:
+            return None
+        return "new"
+    if in_force or changed_at is None:
+        return None
+    return RESTORE if arrived_at(path) > changed_at.timestamp() else None
+
+
+def arrived_at(path: Path) -> float:
+    """When the file last changed on this machine: the newer of its modification and status-change times
+    (a copy that keeps the sender's modification time still sets the status-change time)."""
+    status = path.stat()
+    return max(status.st_mtime, status.st_ctime)
+
+
+CODE_LISTS = "kodlistor"  # the item of the code-list changes, after the months (digits sort first)
+
+
+def code_list_paths(folder: Path) -> list[Path]:
+    """Every code-list file under ``folder`` (any depth, links not followed)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*") if p.name in (CATEGORY_FILE, REASON_FILE) and p.is_file() and not p.is_symlink()
+    )
+
+
+def changed_code_lists(conn: psycopg.Connection, folder: Path) -> list[Path]:
+    """Code-list files whose content has not been loaded yet."""
+    return [
+        p
+        for p in code_list_paths(folder)
+        if conn.execute(
+            "select 1 from meta.registry_code_lists where checksum = %s", (code_list_checksum(p),)
+        ).fetchone()
+        is None
+    ]
+
+
 def find_new(landing: Path | None = None, url: str | None = None) -> list[str]:
-    """Months (``YYYYMM``) with at least one delivery whose checksum has not been loaded yet."""
+    """Months (``YYYYMM``) with at least one delivery not loaded yet (or sent again to be restored), then
+    :data:`CODE_LISTS` when a code list changed."""
     landing = Path(landing) if landing else config.landing_dir()
     paths = delivery_files(landing / SOURCE)
     if not paths:
         return []
     with connection.connect(url) as conn:
-        return sorted({month_of(p) for p in paths if already_loaded(conn, SOURCE, checksum(p)) is None})
+        items = sorted({month_of(p) for p in paths if delivery_state(conn, p) is not None})
+        if changed_code_lists(conn, landing / SOURCE):
+            items.append(CODE_LISTS)
+    return items
+
+
+CODE_LIST_SPECS = {  # file name: (third column, its allowed values, raw table)
+    CATEGORY_FILE: ("grupp", GROUPS, "raw.registry_sokandekategorier"),
+    REASON_FILE: ("utfall", OUTCOMES, "raw.registry_avaktualiseringsorsaker"),
+}
+
+
+def read_code_list(file: Path) -> tuple[list[tuple], list[Problem]]:
+    """One code list's rows (kod, benamning, grupp/utfall), or the problems that reject it."""
+    name = file.name
+    column, allowed, _ = CODE_LIST_SPECS[name]
+    rows: list[tuple] = []
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(file.read_text(encoding="utf-8-sig"), newline=""), delimiter=";")
+    header = [h.strip() for h in next(reader, [])]
+    if header != ["kod", "benamning", column]:
+        return [], [Problem(name, 1, None, f"rubrikraden ska vara kod;benamning;{column}")]
+    for line, values in enumerate(reader, start=2):
+        if not any(values):
+            continue
+        if len(values) != 3 or not re.fullmatch(r"\d{2}", values[0].strip()):
+            problems.append(Problem(name, line, "kod", "koden ska vara två siffror (och raden tre kolumner)"))
+        elif values[2].strip() not in allowed:
+            problems.append(Problem(name, line, column, f"{column} ska vara en av {', '.join(sorted(allowed))}"))
+        else:
+            rows.append(tuple(v.strip() for v in values))
+    return rows, problems
 
 
 def read_code_lists(path: Path) -> tuple[CodeLists, dict[str, list[tuple]], list[Problem]]:
-    categories_file, reasons_file = code_list_files(path)
+    """The code lists delivered with the extract ``path``, as the validator and the loader need them."""
     problems: list[Problem] = []
     tables: dict[str, list[tuple]] = {}
     found: dict[str, frozenset[str]] = {}
-    for file, name, column, allowed, table in (
-        (categories_file, CATEGORY_FILE, "grupp", GROUPS, "raw.registry_sokandekategorier"),
-        (reasons_file, REASON_FILE, "utfall", OUTCOMES, "raw.registry_avaktualiseringsorsaker"),
-    ):
+    for file, name in zip(code_list_files(path), (CATEGORY_FILE, REASON_FILE), strict=True):
         if file is None:
             problems.append(Problem(name, None, None, f"kodlistan {name} saknas (den levereras med varje utdrag)"))
             found[name] = frozenset()
             continue
-        rows = []
-        reader = csv.reader(io.StringIO(file.read_text(encoding="utf-8-sig"), newline=""), delimiter=";")
-        header = [h.strip() for h in next(reader, [])]
-        if header != ["kod", "benamning", column]:
-            problems.append(Problem(name, 1, None, f"rubrikraden ska vara kod;benamning;{column}"))
-        else:
-            for line, values in enumerate(reader, start=2):
-                if not any(values):
-                    continue
-                if len(values) != 3 or not re.fullmatch(r"\d{2}", values[0].strip()):
-                    problems.append(Problem(name, line, "kod", "koden ska vara två siffror (och raden tre kolumner)"))
-                elif values[2].strip() not in allowed:
-                    problems.append(
-                        Problem(name, line, column, f"{column} ska vara en av {', '.join(sorted(allowed))}")
-                    )
-                else:
-                    rows.append(tuple(v.strip() for v in values))
-        tables[table] = rows
+        rows, file_problems = read_code_list(file)
+        problems += file_problems
+        tables[CODE_LIST_SPECS[name][2]] = rows
         found[name] = frozenset(r[0] for r in rows)
     return CodeLists(found[CATEGORY_FILE], found[REASON_FILE]), tables, problems
 
@@ -217,7 +306,26 @@ def _as_problems(path: Path, rejects: list[Reject]) -> list[Problem]:
     return [Problem(path.name, r.line, r.column, r.reason) for r in rejects]
 
 
-def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = None) -> dict:
+def _guard_problem(path: Path, guard: MonthGuard) -> Problem:
+    """Why a delivery that would lose a month is refused, and how to load it anyway when it is right."""
+    if guard.n_rows == 0:
+        text = "filen har inga datarader; en tom leverans ersätter aldrig en månad (är filen avkortad?)"
+        if guard.n_current:
+            text += f" – månaden har {tal(guard.n_current)} rader nu och behåller dem"
+        return Problem(path.name, None, None, text)
+    return Problem(
+        path.name,
+        None,
+        None,
+        f"filen har {tal(guard.n_rows)} rader, {andel(guard.n_rows / guard.n_current)} av de {tal(guard.n_current)} "
+        f"som månaden har nu; under {andel(guard.share, 0)} ({MIN_SHARE_ENV}) tas leveransen för ofullständig och "
+        "månaden behåller sina rader. Är minskningen riktig: lägg filen i landningsmappen igen, kör "
+        f'`python -m ingestion registry allow-shrink {path.name} --reason "<varför>"` med sökvägen till filen, '
+        "och kör inläsningen igen (tillåtelsen sparas i meta.registry_overrides och i inläsningens logg)",
+    )
+
+
+def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = None, restore: bool = False) -> dict:
     from ingestion.sources.registry.extract import month_of as file_month
     from ingestion.sources.registry.extract import stream
     from ingestion.sources.registry.load import KeyMismatchError, ToleranceExceeded, load_jobseeker_month
@@ -243,6 +351,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
                 code_lists=code_tables,
                 key=key,
                 run_id=run_id,
+                code_list_checksums={p.name: code_list_checksum(p) for p in code_list_files(path) if p},
+                restore=restore,
             )
     except ExtractError as error:
         return _reject(outcome, path, [Problem(path.name, None, None, str(error))])
@@ -260,6 +370,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
             f"inte kontraktet; högst {TOLERANCE:.1%} tolereras, så hela filen avvisas",
         )
         return _reject(outcome, path, [summary, *problems], n_more=stats.n_bad - len(problems))
+    except MonthGuard as guard:
+        return _reject(outcome, path, [_guard_problem(path, guard)])
     except Exception as error:  # a file that breaks the reader (a damaged gzip, a code list in another
         return _reject(outcome, path, [unreadable(path.name, error)])  # encoding): this month alone is rejected
     if result.skipped:
@@ -279,7 +391,7 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
     return outcome.to_dict()
 
 
-def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = None) -> dict:
+def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = None, restore: bool = False) -> dict:
     from ingestion.sources.registry.jobtracks import read_month
     from ingestion.sources.registry.load import load_jobtrack_month
 
@@ -306,19 +418,23 @@ def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = N
             f"högst {TOLERANCE:.1%} tolereras, så leveransen avvisas",
         )
         return _reject(outcome, path, [summary, *[Problem(people, r.line, r.column, r.reason) for r in parsed.rejects]])
-    with connection.connect(url) as conn:
-        result = load_jobtrack_month(
-            conn,
-            delivery_name=path.name,
-            checksum=digest,
-            month=first_of_month(month),
-            tracks=parsed.tracks,
-            participants=parsed.participants,
-            rejects=parsed.rejects,
-            n_rows=parsed.n_participant_rows,
-            key=key,
-            run_id=run_id,
-        )
+    try:
+        with connection.connect(url) as conn:
+            result = load_jobtrack_month(
+                conn,
+                delivery_name=path.name,
+                checksum=digest,
+                month=first_of_month(month),
+                tracks=parsed.tracks,
+                participants=parsed.participants,
+                rejects=parsed.rejects,
+                n_rows=parsed.n_participant_rows,
+                key=key,
+                run_id=run_id,
+                restore=restore,
+            )
+    except MonthGuard as guard:
+        return _reject(outcome, path, [_guard_problem(path, guard)])
     if result.skipped:
         outcome.status = "skipped"
         return outcome.to_dict()
@@ -332,22 +448,122 @@ def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = N
 def process_month(
     month: str, landing: Path | None = None, run_id: str | None = None, url: str | None = None
 ) -> list[dict]:
-    """Every not-yet-loaded delivery of ``month``, in arrival order (a later one replaces an earlier one)."""
+    """Every not-yet-loaded (or re-sent) delivery of ``month``, in arrival order (a later one replaces an
+    earlier one)."""
     landing = Path(landing) if landing else config.landing_dir()
     paths = [p for p in delivery_files(landing / SOURCE) if month_of(p) == month]
     outcomes = []
     with connection.connect(url) as conn:
-        new = [p for p in paths if already_loaded(conn, SOURCE, checksum(p)) is None]
-    for path in sorted(new, key=lambda p: (p.stat().st_mtime, str(p))):
-        if TRACK_PATTERN.match(path.name):
-            outcomes.append(process_jobtracks(path, run_id, url))
-        else:
-            outcomes.append(process_jobseekers(path, run_id, url))
+        states = {p: delivery_state(conn, p) for p in paths}
+    for path in sorted((p for p in paths if states[p]), key=lambda p: (arrived_at(p), str(p))):
+        process_one = process_jobtracks if TRACK_PATTERN.match(path.name) else process_jobseekers
+        outcomes.append(process_one(path, run_id, url, restore=states[path] == RESTORE))
     return outcomes
 
 
-def process(month: str, landing: str | None = None, run_id: str | None = None, url: str | None = None) -> list[dict]:
-    return process_month(month, landing, run_id, url)
+def process_code_lists(landing: Path | None = None, run_id: str | None = None, url: str | None = None) -> list[dict]:
+    """Load each changed code list on its own: the job-seeker months in force that use it get its rows and
+    are rebuilt by dbt, without reloading their extracts. A list that breaks the contract, or drops a code
+    that a month uses, is rejected with a report and the months keep the list they have."""
+    from ingestion.sources.registry.load import load_code_list_change, record_code_lists
+
+    landing = Path(landing) if landing else config.landing_dir()
+    folder = landing / SOURCE
+    outcomes = []
+    with connection.connect(url) as conn:
+        changed = changed_code_lists(conn, folder)
+        extracts = [p for p in delivery_files(folder) if FILE_PATTERN.match(p.name)]
+        in_force = {
+            (name, manad): digest
+            for name, manad, digest in conn.execute(
+                """select a.delivery_name, m.manad, a.checksum from meta.registry_months m
+                   join meta.load_audit a on a.load_id = m.rows_load_id where m.extract = 'sokande'"""
+            )
+        }
+    for file in changed:
+        digest = code_list_checksum(file)
+        months = sorted(
+            first_of_month(month_of(p))
+            for p in extracts
+            if file in code_list_files(p) and in_force.get((p.name, first_of_month(month_of(p)))) == checksum(p)
+        )
+        if not months:  # no month in force uses it: remembered as seen; a month that comes with it checks it
+            with connection.connect(url) as conn, conn.transaction():
+                conn.execute("set local role warehouse_loader")
+                record_code_lists(conn, None, {file.name: digest})
+            continue
+        outcome = Outcome(source=SOURCE, delivery=file.name, path=str(file), checksum=digest)
+        try:
+            rows, problems = read_code_list(file)
+        except Exception as error:  # another encoding, a damaged file: this list alone is rejected
+            rows, problems = [], [unreadable(file.name, error)]
+        if not problems:
+            problems = _codes_in_use_missing(file, rows, months, url)
+        if problems:
+            outcomes.append(_reject(outcome, file, problems))
+            continue
+        with connection.connect(url) as conn:
+            result = load_code_list_change(
+                conn,
+                file_name=file.name,
+                checksum=digest,
+                table=CODE_LIST_SPECS[file.name][2],
+                rows=rows,
+                months=months,
+                run_id=run_id,
+            )
+        outcome.status = "skipped" if result.skipped else "loaded"
+        outcome.load_id, outcome.n_rows = result.load_id, result.n_rows
+        log.info("%s: ändrad kodlista inläst för %d månader (som byggs om)", file.name, len(months))
+        outcomes.append(outcome.to_dict())
+    return outcomes
+
+
+def _codes_in_use_missing(file: Path, rows: list[tuple], months: list, url: str | None) -> list[Problem]:
+    """A code that months in force use but the new list no longer has (codes are not personal data)."""
+    column = "sokandekategori" if file.name == CATEGORY_FILE else "avaktualiseringsorsak"
+    with connection.connect(url) as conn:
+        used = {
+            code
+            for (code,) in conn.execute(
+                f"select distinct {column} from raw.registry_jobseekers where manad = any(%s) and {column} <> ''",
+                (months,),
+            )
+        }
+    missing = sorted(used - {row[0] for row in rows})
+    return [
+        Problem(file.name, None, "kod", f"koden {code} används i inlästa månader men saknas i den nya kodlistan")
+        for code in missing
+    ]
+
+
+def allow_shrink(file: Path | str, reason: str, url: str | None = None) -> str:
+    """Permit the delivery ``file`` to replace its month although it has fewer rows than
+    ``REGISTRY_MIN_SHARE`` of the month in force: recorded in ``meta.registry_overrides`` (who, when, why),
+    used by the next run that loads that very content, and named in that load's audit row."""
+    path = Path(file)
+    if not (FILE_PATTERN.match(path.name) or TRACK_PATTERN.match(path.name)) or not path.is_file():
+        raise SystemExit(f"{path.name} är inget registerutdrag (sokande_ÅÅÅÅMM.txt[.gz] eller jobbspar_ÅÅÅÅMM.csv)")
+    if not reason.strip():
+        raise SystemExit("Ange varför den mindre månaden är riktig (--reason): det sparas i loggen.")
+    digest = checksum(path)
+    with connection.connect(url) as conn, conn.transaction():
+        conn.execute("set local role warehouse_loader")
+        conn.execute(
+            """insert into meta.registry_overrides (checksum, manad, reason) values (%s, %s, %s)
+               on conflict (checksum) do update set reason = excluded.reason, granted_at = now()""",
+            (digest, first_of_month(month_of(path)), reason.strip()),
+        )
+    return (
+        f"Tillåtet: {path.name} får ersätta månaden {month_of(path)[:4]}-{month_of(path)[4:]} trots färre rader. "
+        "Lägg filen i landningsmappen (om den inte redan ligger där) och kör inläsningen igen."
+    )
+
+
+def process(item: str, landing: str | None = None, run_id: str | None = None, url: str | None = None) -> list[dict]:
+    if item == CODE_LISTS:
+        return process_code_lists(landing, run_id, url)
+    return process_month(item, landing, run_id, url)
 
 
 def ingest(landing: Path | str | None = None, run_id: str | None = None, url: str | None = None) -> list[dict]:

@@ -12,7 +12,7 @@ source as (
 
 months_in_force as (
 
-    select manad, load_id
+    select manad, load_id, rows_load_id
     from {{ ref('stg_registry__months') }}
     where extract_name = 'sokande'
 
@@ -35,12 +35,12 @@ renamed as (
         {{ registry_date('source.avaktualiseringsdatum') }} as avaktualiseringsdatum,
         source.avaktualiseringsorsak,
         source.projektkod,
-        source._load_id as load_id,
+        months_in_force.load_id,
         source._source_row as source_row
     from source
     inner join months_in_force
         on months_in_force.manad = source.manad
-        and months_in_force.load_id = source._load_id
+        and months_in_force.rows_load_id = source._load_id
 
 )
 

@@ -1,5 +1,7 @@
 -- One row per registry extract ('sokande' | 'jobbspar') and month: the load in force
--- (meta.registry_months), with the time it was loaded.
+-- (meta.registry_months), with the time it was loaded. load_id is what the incremental models
+-- compare (it grows with every change of the month, a code-list change included); rows_load_id
+-- is the load whose rows the month holds (the same, except after a code-list change).
 
 with
 
@@ -21,6 +23,7 @@ renamed as (
         source.extract as extract_name,
         source.manad,
         source.load_id,
+        source.rows_load_id,
         source.n_rows,
         source.n_rejected,
         source.replaced_load_id,
