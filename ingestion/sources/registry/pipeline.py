@@ -174,11 +174,13 @@ CODE_LISTS = "kodlistor"  # the item of the code-list changes, after the months 
 
 
 def code_list_paths(folder: Path) -> list[Path]:
-    """Every code-list file under ``folder`` (any depth, links not followed)."""
+    """Every code-list file under ``folder`` (any depth, links not followed) whose upload is finished."""
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.rglob("*") if p.name in (CATEGORY_FILE, REASON_FILE) and p.is_file() and not p.is_symlink()
+        p
+        for p in folder.rglob("*")
+        if p.name in (CATEGORY_FILE, REASON_FILE) and p.is_file() and not p.is_symlink() and upload_finished(p, folder)
     )
 
 
