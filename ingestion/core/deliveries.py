@@ -92,14 +92,14 @@ class BoundedGzip:
         self.unpacked += len(data)
         if self.unpacked > self.most:
             raise UnsafeArchive(
-                f"{self.name} packas upp till mer än {_size(self.most)}; högst {_size(self.most)} tas emot "
-                "(MAX_UNPACKED_BYTES), så filen läses inte vidare"
+                f"filen packas upp till mer än {_size(self.most)}; högst {_size(self.most)} tas emot "
+                "(MAX_UNPACKED_BYTES), så den läses inte vidare"
             )
         packed = max(self._raw.tell(), 1)
         if self.unpacked > 2**20 and self.unpacked / packed > self.ratio:
             raise UnsafeArchive(
-                f"{self.name} är komprimerad mer än {self.ratio} gånger; högst {self.ratio} gånger tas emot "
-                "(MAX_COMPRESSION_RATIO), så filen läses inte vidare"
+                f"filen är komprimerad mer än {self.ratio} gånger; högst {self.ratio} gånger tas emot "
+                "(MAX_COMPRESSION_RATIO), så den läses inte vidare"
             )
         return data
 
