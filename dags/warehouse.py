@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from pathlib import Path
 
 import pendulum
 from airflow.sdk import Param, dag, task
@@ -25,7 +26,13 @@ from ingestion.orchestration.assets import ALL_RAW_ASSETS
     params={
         "select": Param(
             None, type=["null", "string"], description="dbt-urval att bygga, t.ex. tag:registry (standard: hela lagret)"
-        )
+        ),
+        "only_if_changed": Param(
+            False,
+            type="boolean",
+            description="Bygg bara om inläsningarna skiljer sig från det senaste lyckade bygget (make run)",
+        ),
+        "report_dir": Param(None, type=["null", "string"], description="Mapp för körningens sammanfattning"),
     },
 )
 def warehouse():
@@ -36,15 +43,27 @@ def warehouse():
 
         from ingestion.orchestration.transform import dbt_build
 
-        return dbt_build(select=(params or {}).get("select"), run_id=get_current_context()["run_id"])
+        params = params or {}
+        build = dbt_build(
+            select=params.get("select"),
+            run_id=get_current_context()["run_id"],
+            only_if_changed=bool(params.get("only_if_changed")),
+        )
+        if params.get("report_dir") and not build.get("unchanged"):  # for make run's summary: this run built
+            Path(params["report_dir"], "connection.built").touch()
+        return build
 
     @task
     def validate_marts(build: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from ingestion.validation.marts import validate_marts
 
+        if build.get("unchanged"):
+            raise AirflowSkipException("lagret var redan byggt från de här inläsningarna: inget nytt att validera")
         return validate_marts(only=build["models"] if build.get("select") else None)
 
-    @task
+    @task(trigger_rule="none_failed")
     def source_freshness() -> dict:
         """Fails (after the build, so nothing waits on it) when no delivery has come for too long."""
         from ingestion.orchestration.transform import source_freshness

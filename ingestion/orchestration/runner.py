@@ -45,8 +45,11 @@ def run_all(landing: Path) -> Path:
     if not landing.is_dir():
         raise SystemExit(f"Landningsmappen {landing} finns inte.")
     os.environ.setdefault("QUARANTINE_MODE", "copy")
-    report_dir = config.state_dir() / "runs" / datetime.now().strftime("%Y%m%dT%H%M%S")
+    report_dir = _new_report_dir()
     for source in SOURCES:
+        if not (landing / source.name).is_dir():  # nothing to find: spare the DAG run (Airflow's start-up)
+            print(f"… {source.name}: ingen mapp {source.name} i landningsmappen, hoppas över", flush=True)
+            continue
         print(f"… {source.name}: letar efter leveranser i {landing / source.name}", flush=True)
         run_dag(source.name, {"landing_dir": str(landing), "report_dir": str(report_dir)}, report_dir)
     # The record of builds is in the warehouse (meta.builds): a database created again under the same name, or
@@ -59,6 +62,21 @@ def run_all(landing: Path) -> Path:
         print("… warehouse: inget nytt inläst sedan förra bygget, lagret byggs inte om", flush=True)
     else:
         print("… warehouse: dbt build och validering av marts", flush=True)
-        run_dag("warehouse", None, report_dir)
-        (report_dir / "connection.built").touch()
+        # the DAG's build marks the report folder as built, unless another run built these very loads meanwhile
+        run_dag("warehouse", {"only_if_changed": True, "report_dir": str(report_dir)}, report_dir)
     return report_dir
+
+
+def _new_report_dir() -> Path:
+    """The run's own report folder, named by the time; two runs started in the same second (two ``make run``
+    at once) get one each, or their summaries would overwrite each other."""
+    runs = config.state_dir() / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    for name in (stamp, f"{stamp}-{os.getpid()}"):
+        try:
+            (runs / name).mkdir()
+            return runs / name
+        except FileExistsError:
+            continue
+    raise FileExistsError(runs / stamp)

@@ -63,7 +63,9 @@ def dbt(*args: str, url: str | None = None) -> subprocess.CompletedProcess:
 BUILD_ARTIFACTS = ("manifest.json", "run_results.json", "semantic_manifest.json", "graph_summary.json")
 
 
-def dbt_build(url: str | None = None, select: str | None = None, run_id: str | None = None) -> dict:
+def dbt_build(
+    url: str | None = None, select: str | None = None, run_id: str | None = None, only_if_changed: bool = False
+) -> dict:
     """``dbt build`` (seeds, models, tests); returns counts per status from run_results.json.
 
     ``select`` (dbt's node selection, e.g. ``tag:registry`` or ``+mart_agreement_summary``) builds a part of
@@ -78,6 +80,10 @@ def dbt_build(url: str | None = None, select: str | None = None, run_id: str | N
     where the last build's manifest is found as before. The build is recorded in ``meta.builds`` (when, how it
     ended, the selection, the loads it was built from): that record, not a file, is what
     :func:`unchanged_since_last_build` compares with.
+
+    ``only_if_changed`` (``make run``): decided under the lock, so that of two runs that both found new loads,
+    the second, having waited for the first, does not build the same loads again; the result then says
+    ``unchanged`` and names no models.
     """
     url = url or connection.warehouse_url()
     args = ["build"]
@@ -86,6 +92,9 @@ def dbt_build(url: str | None = None, select: str | None = None, run_id: str | N
     requested_at = datetime.now(UTC)
     with locks.build_lock(url) as lock:
         lock.execute("set role warehouse_transformer")
+        if only_if_changed and not select and _unchanged(lock):
+            log.info("Lagret är redan byggt från exakt de här inläsningarna; det byggs inte om.")
+            return {"elapsed_s": 0.0, "counts": {}, "models": [], "select": None, "build_id": None, "unchanged": True}
         build_id = _record_start(lock, requested_at, select, run_id)
         target = _fresh_target(url, build_id)
         try:
@@ -145,15 +154,19 @@ def unchanged_since_last_build(url: str | None = None) -> bool:
     warehouse (``meta.builds``, in the same database) was built from. False when the warehouse has never been
     built, as a database dropped and created again, or restored from a backup, has no such record."""
     with connection.connect(url) as conn:
-        row = conn.execute(
-            """
-            select load_ids = coalesce((select array_agg(load_id order by load_id) from meta.load_audit), '{}')
-            from meta.builds
-            where status = 'succeeded' and selection is null
-            order by build_id desc
-            limit 1
-            """
-        ).fetchone()
+        return _unchanged(conn)
+
+
+def _unchanged(conn: psycopg.Connection) -> bool:
+    row = conn.execute(
+        """
+        select load_ids = coalesce((select array_agg(load_id order by load_id) from meta.load_audit), '{}')
+        from meta.builds
+        where status = 'succeeded' and selection is null
+        order by build_id desc
+        limit 1
+        """
+    ).fetchone()
     return bool(row and row[0])
 
 

@@ -9,18 +9,20 @@ GX validation is set up once per batch (600 workbooks a half-year).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from ingestion.core import config
 from ingestion.core.deliveries import file_checksum, find_files, quarantine
 from ingestion.core.outcome import Outcome
 from ingestion.core.problems import Problem, render_report, unreadable
 from ingestion.db import connection
-from ingestion.db.loader import Rows, already_loaded, load_delivery
+from ingestion.db.loader import LoadResult, already_loaded, load_delivery
 from ingestion.sources.followup_forms.contract import CHILD_TABLES, FILE_PATTERN, FORM_COLUMNS, LABEL, SOURCE
 
 log = logging.getLogger(__name__)
@@ -65,9 +67,79 @@ def known_agreements(conn: psycopg.Connection) -> set[str]:
     return {r[0] for r in rows if r[0]}
 
 
-def existing_form_ids(conn: psycopg.Connection, form_ids: list[str]) -> set[str]:
-    rows = conn.execute("select form_id from raw.followup_forms where form_id = any(%s)", (form_ids,)).fetchall()
-    return {r[0] for r in rows}
+def load_forms(
+    conn: psycopg.Connection, delivery_name: str, checksum: str, forms: list, n_rejected: int, run_id: str | None
+) -> tuple[LoadResult, list]:
+    """Load the good forms of one file with its audit row, in one transaction; returns the load and the forms
+    it brought (the others were loaded before, by an earlier file or by a load running at the same time).
+
+    The form ids are claimed by the database: ``insert … on conflict (form_id) do nothing`` on the unique
+    index of raw.followup_forms. A check before the insert could not do it: two loads of the same form at
+    once would both find it absent and the second would fail on the index with a UniqueViolation. Here the
+    second waits for the first to commit and counts the form as already loaded (or loads it, if the first
+    rolled back). Ids are claimed in sorted order, so two loads claiming the same forms cannot deadlock.
+    Only the claimed forms' goals, answers and counts are copied.
+    """
+    with conn.transaction():
+        audit = load_delivery(
+            conn,
+            source=SOURCE,
+            delivery_name=delivery_name,
+            checksum=checksum,
+            snapshot_date=None,
+            tables={},
+            run_id=run_id,
+        )
+        if audit.skipped:  # this very file was loaded meanwhile
+            return audit, []
+        conn.execute("set local role warehouse_loader")
+        claimed = claim_form_ids(conn, audit.load_id, sorted(forms, key=lambda f: f.form_id))
+        new = [f for f in forms if f.form_id in claimed]
+        counts = {"raw.followup_forms": len(new)}
+        for table, (attribute, columns) in CHILD_TABLES.items():
+            rows = [
+                [f.form_id, r.get("_source_row"), *[r.get(c) for c in columns]]
+                for f in new
+                for r in getattr(f, attribute)
+            ]
+            _copy(conn, table, ["_load_id", "form_id", "_source_row", *columns], ([audit.load_id, *r] for r in rows))
+            counts[table] = len(rows)
+        n_rows = sum(counts.values())
+        counts |= {
+            "forms_loaded": len(new),
+            "forms_already_loaded": len(forms) - len(new),
+            "forms_rejected": n_rejected,
+        }
+        conn.execute(
+            "update meta.load_audit set row_counts = %s, n_rows = %s where load_id = %s",
+            (json.dumps(counts), n_rows, audit.load_id),
+        )
+    return LoadResult(load_id=audit.load_id, n_rows=n_rows, skipped=False), new
+
+
+def claim_form_ids(conn: psycopg.Connection, load_id: int, forms: list) -> set[str]:
+    """Insert each form's row unless its id is loaded; the ids this load inserted."""
+    columns = ["_load_id", *FORM_COLUMNS]
+    statement = sql.SQL(
+        "insert into raw.followup_forms ({}) values ({}) on conflict (form_id) do nothing returning form_id"
+    ).format(sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+    if not forms:
+        return set()
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            statement, [[load_id, *[f.header_row()[c] for c in FORM_COLUMNS]] for f in forms], returning=True
+        )
+        return {row[0] for _ in cursor.results() for row in cursor.fetchall()}
+
+
+def _copy(conn: psycopg.Connection, table: str, columns: list[str], rows) -> None:
+    schema, name = table.split(".")
+    statement = sql.SQL("copy {} ({}) from stdin").format(
+        sql.Identifier(schema, name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with conn.cursor().copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def process_batch(paths: list[str], run_id: str | None = None, url: str | None = None) -> list[dict]:
@@ -83,7 +155,9 @@ def process_batch(paths: list[str], run_id: str | None = None, url: str | None =
         except Exception as error:  # a file that breaks the reader: that file alone is rejected
             forms, file_problems = [], [unreadable(path.name, error)]
         read.append((path, file_checksum(path), forms, file_problems))
-    with connection.connect(url) as conn:
+    # autocommit: each file's load is a transaction of its own (load_forms), committed when it ends, so its
+    # claims on form ids are not held while the rest of the batch loads
+    with connection.connect(url, autocommit=True) as conn:
         validate_forms([f for _, _, forms, _ in read for f in forms], known_agreements(conn))
         return [
             _load_file(conn, path, checksum, forms, file_problems, run_id)
@@ -111,34 +185,11 @@ def _load_file(conn, path: Path, checksum: str, forms: list, file_problems: list
             outcome.report = str(quarantine(path, report, config.quarantine_dir() / SOURCE, config.quarantine_mode()))
             log.warning("%s avvisad (%d fel), se %s", path.name, len(problems), outcome.report)
             return outcome.to_dict()
-    existing = existing_form_ids(conn, [f.form_id for f in good])
-    new = [f for f in good if f.form_id not in existing]
+    result, new = load_forms(conn, path.name, checksum, good, len(bad), run_id)
     outcome.forms_already_loaded = len(good) - len(new)
-    tables = {
-        "raw.followup_forms": Rows(FORM_COLUMNS, [[f.header_row()[c] for c in FORM_COLUMNS] for f in new], len(new))
-    }
-    for table, (attribute, columns) in CHILD_TABLES.items():
-        rows = [
-            [f.form_id, r.get("_source_row"), *[r.get(c) for c in columns]] for f in new for r in getattr(f, attribute)
-        ]
-        tables[table] = Rows(["form_id", "_source_row", *columns], rows, len(rows))
-    result = load_delivery(
-        conn,
-        source=SOURCE,
-        delivery_name=path.name,
-        checksum=checksum,
-        snapshot_date=None,
-        tables=tables,
-        run_id=run_id,
-        extra_counts={
-            "forms_loaded": len(new),
-            "forms_already_loaded": len(good) - len(new),
-            "forms_rejected": len(bad),
-        },
-    )
     outcome.status = "skipped" if result.skipped else "loaded"
     outcome.n_rows, outcome.load_id = result.n_rows, result.load_id
-    outcome.forms_loaded = 0 if result.skipped else len(new)
+    outcome.forms_loaded = len(new)
     log.info(
         "%s: %s (%d formulär nya, %d redan inlästa, %d avvisade)",
         path.name,
