@@ -45,11 +45,12 @@ def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tu
     too, naming its line.
     """
     most_chars, most_rows = config.max_field_chars(), config.max_rows_per_file()
-    # the module's limit is process-wide: set it each time, as the settings are read at call time
-    csv.field_size_limit(most_chars)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
     start, n_rows = 1, -1  # the header is not a data row
     while True:
+        # csv's field limit is one for the whole process: ours holds while this reader reads a record, and
+        # every other csv reader keeps its own
+        previous = csv.field_size_limit(most_chars)
         try:
             record = next(reader)
         except StopIteration:
@@ -62,6 +63,8 @@ def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tu
                 ) from None
             what = "rubrikraden" if start == 1 else f"rad {start}"
             raise CsvError(f"{what} går inte att läsa som CSV ({exc})") from None
+        finally:
+            csv.field_size_limit(previous)
         n_rows += 1
         if n_rows > most_rows:
             raise CsvError(

@@ -212,12 +212,14 @@ def read_delivery(path: Path) -> Delivery:
     path = Path(path)
     if path.is_dir():
         # the ready marker is not part of the delivery: the checksum is the same with or without it
-        files = {
-            p.name: p.read_bytes()
-            for p in sorted(path.iterdir())
-            if p.is_file() and not p.is_symlink() and not is_marker(p.name)
-        }
-        return Delivery(name=path.name, path=path, files=files)
+        paths = [p for p in sorted(path.iterdir()) if p.is_file() and not p.is_symlink() and not is_marker(p.name)]
+        size, most = sum(p.stat().st_size for p in paths), archive_limits()[0]
+        if size > most:  # a folder is read whole, like a zip: the same limit, checked before reading
+            raise UnsafeArchive(
+                f"leveransens filer är tillsammans {format_decimal(size // 2**20, locale='sv_SE')} MiB; högst "
+                f"{_size(most)} tas emot (MAX_UNPACKED_BYTES)"
+            )
+        return Delivery(name=path.name, path=path, files={p.name: p.read_bytes() for p in paths})
     if path.suffix.lower() == ".zip":
         files: dict[str, bytes] = {}
         with zipfile.ZipFile(path) as archive:

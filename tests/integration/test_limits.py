@@ -186,6 +186,19 @@ def test_a_field_over_the_limit_rejects_its_delivery_and_the_other_loads(db_url,
     assert "x" * 100 not in report
 
 
+def test_a_delivery_folder_larger_than_the_unpacked_limit_is_refused_before_it_is_read(
+    db_url, quarantine, tmp_path, monkeypatch
+):
+    """A folder is read whole, as a zip is: the same limit on what it holds, checked on the files' sizes."""
+    monkeypatch.setenv("MAX_UNPACKED_BYTES", str(2**20))
+    landing = tmp_path / "landing" / "agreement_register"
+    shutil.copytree(SNAPSHOT_1, landing / SNAPSHOT_1.name)
+    with open(landing / SNAPSHOT_1.name / "overenskommelser.csv", "ab") as grown:
+        grown.write(b";" * 2**20)
+    [outcome] = sources.ingest("agreement_register", landing.parent)
+    assert "leveransens filer är tillsammans 1 MiB; högst 1 MiB tas emot (MAX_UNPACKED_BYTES)" in report_of(outcome)
+
+
 def test_a_file_over_the_row_limit_rejects_its_delivery_naming_it(db_url, quarantine, tmp_path, monkeypatch):
     monkeypatch.setenv("MAX_ROWS_PER_FILE", "20")  # overenskommelse_parter.csv has 33 rows
     landing = tmp_path / "landing" / "agreement_register"
