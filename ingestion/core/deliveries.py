@@ -147,10 +147,14 @@ def upload_finished(path: Path, root: Path | None = None, companions: Iterable[P
     path = Path(path)
     marker = config.upload_marker()
     entries = [path]
-    if path.is_dir():
-        entries += [p for p in path.rglob("*") if not is_marker(p.name)]  # rglob does not follow linked folders
-    entries += [p for p in companions if p.exists() and not p.is_symlink()]
-    times = [_lstat_times(p) for p in entries]
+    try:
+        if path.is_dir():
+            entries += [p for p in path.rglob("*") if not is_marker(p.name)]  # rglob does not follow linked folders
+        entries += [p for p in companions if p.exists() and not p.is_symlink()]
+        times = [_lstat_times(p) for p in entries]
+    except FileNotFoundError:  # renamed or removed while we looked: still being worked on
+        log.info("väntar på att uppladdningen av %s blir klar (filer byter namn eller tas bort)", path.name)
+        return False
     content_mtime = max((m for p, (m, _) in zip(entries, times, strict=True) if not p.is_dir()), default=times[0][0])
     markers = [path.parent / (path.name + marker), path.parent / marker]
     if path.is_dir():

@@ -106,6 +106,10 @@ def test_a_marker_from_an_earlier_sending_does_not_count(tmp_path, quiet_minute,
     assert upload_finished(delivery, tmp_path)
 
 
+def test_a_delivery_that_vanishes_while_it_is_looked_at_is_not_finished(tmp_path):
+    assert not upload_finished(tmp_path / "sokande_202406.txt", tmp_path)
+
+
 def test_when_the_marker_is_required_the_quiet_period_is_not_enough(tmp_path, monkeypatch):
     delivery = written_now(tmp_path / "sokande_202406.txt")
     monkeypatch.setenv("UPLOAD_QUIET_SECONDS", "0")
