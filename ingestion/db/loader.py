@@ -1,7 +1,8 @@
 """Loading a validated delivery into raw with COPY, in one transaction with its load-audit row.
 
 Either everything of a delivery is visible (its rows in every raw table and its audit row) or
-nothing is. The pipeline roles are NOLOGIN: the admin connection switches to ``warehouse_loader``
+nothing is. A personnummer typed into any text is masked on the way in (see ``_without_personnummer``).
+The pipeline roles are NOLOGIN: the admin connection switches to ``warehouse_loader``
 for the transaction, so the load runs with exactly the loader's privileges.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
+
+from ingestion.core import personnummer
 
 if TYPE_CHECKING:  # psycopg is imported where used: source modules import Rows and DAG files parse fast
     import psycopg
@@ -83,8 +86,15 @@ def load_delivery(
             )
             with conn.cursor().copy(statement) as copy:
                 for record in rows.rows:
-                    copy.write_row([load_id, *record])
+                    copy.write_row([load_id, *map(_without_personnummer, record)])
     return LoadResult(load_id=load_id, n_rows=n_rows, skipped=False)
+
+
+def _without_personnummer(value: object) -> object:
+    """A delivered text with every personnummer in it masked (``[personnummer]``): whatever field one was
+    typed into, it never reaches the database. Fields where the contract expects an id or a number reject
+    a personnummer before this (the sender hears of it); free text keeps the rest as written."""
+    return personnummer.mask(value) if isinstance(value, str) else value
 
 
 def frame_rows(frame, metadata: dict[str, object], row_column: str = "_rad") -> Rows:

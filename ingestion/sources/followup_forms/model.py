@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ingestion.core import personnummer
 from ingestion.core.problems import Problem
 from ingestion.privacy.free_text import strip_names
 from ingestion.sources.followup_forms.contract import (
@@ -164,16 +165,22 @@ def set_info(form: Form, key: str, value: object) -> None:
         if isinstance(parsed, str):
             form.places.as_found["motesdatum"] = parsed
     elif key == "deltagande_parter":
-        form.deltagande_parter = as_text(value)
+        form.deltagande_parter = free_text(value)
     elif key == "template_version":
         form.template_version = as_template(value)
     elif key == "samverkansniva":
         form.samverkansniva = as_code(value, LEVELS)
 
 
+def free_text(value: object) -> str | None:
+    """A free-text field as written, except that a personnummer in it is masked (``[personnummer]``): it
+    never reaches the database, not even raw. The fields that are not free text reject one instead (rules)."""
+    return personnummer.mask(as_text(value))
+
+
 def goal_item(row: int | None, values: dict[str, object], nr: object) -> dict:
     unit = as_unit(values.get("enhet"))
-    mal, comment = as_text(values.get("mal")), as_text(values.get("kommentar"))
+    mal, comment = free_text(values.get("mal")), free_text(values.get("kommentar"))
     return {
         "_source_row": row,
         "nr": as_whole(nr),
@@ -191,7 +198,7 @@ def goal_item(row: int | None, values: dict[str, object], nr: object) -> dict:
 
 
 def assessment_item(row: int | None, question: object, values: dict[str, object]) -> dict:
-    comment = as_text(values.get("kommentar"))
+    comment = free_text(values.get("kommentar"))
     return {
         "_source_row": row,
         "fraga": as_question(question),

@@ -101,8 +101,9 @@ def _context(form: Form, section: str, index: int) -> str:
     return ""
 
 
-# Free text: a personnummer in it is masked in the *_utan_namn copy, the only one that leaves raw. Every
-# other field (ids, codes, numbers, dates) is not free text: a personnummer there rejects the form.
+# Free text: a personnummer in it is masked as it is read (model.free_text), so it never reaches the
+# database; names are stripped in the *_utan_namn copy, the only one that leaves raw. Every other field
+# (ids, codes, numbers, dates) is not free text: a personnummer there rejects the form.
 FREE_TEXT = frozenset({"mal", "kommentar", "deltagande_parter"})
 # header fields of the model -> their key in Uppgifter (where the problem is placed)
 HEADER_FIELDS = {

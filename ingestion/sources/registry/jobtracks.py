@@ -119,7 +119,7 @@ def read_month(track_file: Path, municipalities: frozenset[str], key: bytes) -> 
                 (
                     line,
                     row["projektkod"],
-                    row["namn"] or None,
+                    personnummer.mask(row["namn"]) or None,  # free text: a personnummer in it is masked
                     kommuner,
                     row["typ"],
                     row["bransch"] or None,
