@@ -87,6 +87,22 @@ def test_a_build_waits_at_most_the_timeout_then_fails_clearly(db_url, monkeypatc
     assert fetch(db_url, "select count(*) from meta.builds") == [(0,)]
 
 
+def test_a_load_of_a_source_waits_for_the_one_in_progress(db_url, landing, quarantine, monkeypatch, caplog):
+    """While another process loads the register (holds its lock), an ingest of the register waits, here up to
+    a timeout of 1 s, and loads nothing; another source is not held up."""
+    from ingestion.db import locks
+
+    caplog.set_level(logging.INFO, logger="ingestion.db.locks")
+    monkeypatch.setenv(locks.LOAD_TIMEOUT_ENV, "1")
+    with locks.source_lock("agreement_register", db_url):
+        with pytest.raises(locks.LockTimeout, match="en annan inläsning av källan agreement_register"):
+            sources.ingest("agreement_register", landing)
+        assert sources.ingest("survey", landing) == []  # its own lock: free
+    assert "Väntar på en annan inläsning av källan agreement_register" in caplog.text
+    assert fetch(db_url, "select count(*) from meta.load_audit") == [(0,)]
+    assert {o["status"] for o in sources.ingest("agreement_register", landing)} == {"loaded", "rejected"}
+
+
 def run_env(db_url: str, airflow_env: dict, work: Path) -> dict[str, str]:
     """What ``make run`` runs with, pointed at the test's database and folders."""
     return (
