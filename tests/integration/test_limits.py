@@ -221,3 +221,16 @@ def test_a_job_track_file_over_the_row_limit_rejects_the_pair_naming_it(db_url, 
     assert "jobbspar_deltagare_202406.csv: filen har fler än 100 rader" in report
     assert "(MAX_ROWS_PER_FILE)" in report
     assert fetch(db_url, "select count(*) from raw.registry_jobtracks") == [(0,)]
+
+
+def test_a_code_list_field_over_the_limit_rejects_that_month_naming_it(db_url, quarantine, tmp_path, key):
+    """A code-list field over 128 KiB was an unforeseen csv error (`oväntat fel`); now the limit is named."""
+    landing = tmp_path / "landing" / "registry"
+    registry_month(landing / "good", "sokande_202406.txt")
+    registry_month(landing / "long", "sokande_202407.txt", JUNE.read_bytes().replace(b"|202406|", b"|202407|"))
+    categories = landing / "long" / "sokandekategorier.csv"
+    categories.write_text(categories.read_text(encoding="utf-8") + "42;" + "x" * 200_000 + ";ovriga\n", "utf-8")
+    outcomes = {o["delivery"]: o for o in sources.ingest("registry", landing.parent)}
+    assert outcomes["sokande_202406.txt"]["status"] == "loaded"
+    report = report_of(outcomes["sokande_202407.txt"])
+    assert "MAX_FIELD_CHARS" in report and "oväntat fel" not in report

@@ -12,9 +12,7 @@ whole, with a report and nothing in the database.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import re
 import shutil
@@ -23,6 +21,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion.core import config, reference
+from ingestion.core.csv_files import records
 from ingestion.core.deliveries import make_private, private_dir, quarantine, upload_finished, write_private
 from ingestion.core.numbers import andel, tal
 from ingestion.core.outcome import Outcome
@@ -222,11 +221,11 @@ def read_code_list(file: Path) -> tuple[list[tuple], list[Problem]]:
     column, allowed, _ = CODE_LIST_SPECS[name]
     rows: list[tuple] = []
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(file.read_text(encoding="utf-8-sig"), newline=""), delimiter=";")
-    header = [h.strip() for h in next(reader, [])]
+    reader = records(file.read_text(encoding="utf-8-sig"))  # within MAX_FIELD_CHARS and MAX_ROWS_PER_FILE
+    header = [h.strip() for h in next(reader, (1, []))[1]]
     if header != ["kod", "benamning", column]:
         return [], [Problem(name, 1, None, f"rubrikraden ska vara kod;benamning;{column}")]
-    for line, values in enumerate(reader, start=2):
+    for line, values in reader:
         if not any(values):
             continue
         if len(values) != 3 or not re.fullmatch(r"\d{2}", values[0].strip()):
