@@ -11,14 +11,12 @@ import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+import psycopg
 
 from ingestion.core import config
 from ingestion.db import connection, locks
-
-if TYPE_CHECKING:
-    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +99,13 @@ def dbt_build(
             dbt(*args, "--target-path", str(target), url=url)
             results = json.loads((target / "run_results.json").read_text())
         except BaseException:
-            lock.execute(
-                "update meta.builds set status = 'failed', ended_at = clock_timestamp() where build_id = %s",
-                (build_id,),
-            )
+            try:
+                lock.execute(
+                    "update meta.builds set status = 'failed', ended_at = clock_timestamp() where build_id = %s",
+                    (build_id,),
+                )
+            except psycopg.Error:  # the database itself is gone (restarted): the next build marks it interrupted
+                log.warning("Bygget %s kunde inte registreras som misslyckat i meta.builds", build_id)
             log.warning("Bygget %s misslyckades; dbt:s filer finns kvar i %s", build_id, target)
             raise
         lock.execute(
