@@ -176,8 +176,17 @@ def ensure_local_key() -> Path | None:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.parent.chmod(0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole under a name of its own, then linked into place: two first runs at once (two
+        # `make run`) end with one key, and neither ever reads a half-written one
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # the other run's key won: use it
+        finally:
+            draft.unlink()
     os.environ[KEY_FILE_ENV] = str(path)
     return path

@@ -222,6 +222,32 @@ def test_local_key_is_created_once_and_private(tmp_path, monkeypatch):
     assert pseudonym.ensure_local_key() == path
     assert pseudonym.load_key() == first
     assert os.environ[pseudonym.KEY_FILE_ENV] == str(path)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no draft left behind
+
+
+def test_two_first_runs_at_once_end_with_one_whole_key(tmp_path):
+    """Two `make run` started together on a new checkout: each creates the key if missing; both must end
+    with the same, whole key (the first version could fail with FileExistsError or read a half-written one)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, time; from ingestion.privacy import pseudonym;"
+        "[os.environ.pop(n, None) for n in (pseudonym.KEY_ENV, pseudonym.KEY_FILE_ENV)];"
+        "time.sleep(max(0.0, float(os.environ['START_AT']) - time.time()));"
+        "pseudonym.ensure_local_key(); print(pseudonym.fingerprint(pseudonym.load_key()))"
+    )
+    import time
+
+    env = {**os.environ, "WAREHOUSE_STATE_DIR": str(tmp_path), "START_AT": str(time.time() + 1.5)}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    results = [run.communicate(timeout=60) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err.decode()[-400:] for _, err in results]
+    assert len({out for out, _ in results}) == 1
+    assert [p.name for p in (tmp_path / "secrets").iterdir()] == ["registry_pseudonym.key"]
 
 
 def test_a_line_without_an_end_is_refused_and_memory_stays_bounded(tmp_path, monkeypatch):
