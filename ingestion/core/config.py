@@ -41,8 +41,9 @@ def quarantine_mode() -> str:
 
 
 def dbt_target_dir() -> Path:
-    """Where dbt writes its artifacts (run_results.json, the docs site): ``DBT_TARGET_PATH`` (dbt's own
-    variable) when set, so that two builds at once (parallel test workers) do not share one folder."""
+    """Where the last build's dbt artifacts are kept (manifest, run_results.json, the docs site):
+    ``DBT_TARGET_PATH`` (dbt's own variable) when set. Each build runs in a folder of its own below it
+    (``builds/``) and copies its artifacts here when done (see ``orchestration/transform.py``)."""
     return Path(os.environ.get("DBT_TARGET_PATH", DBT_PROJECT_DIR / "target")).resolve()
 
 
