@@ -23,13 +23,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LANDING ?=
 
-.PHONY: help setup db stop airflow-init demo run test lint airflow docs bench lock clean
+.PHONY: help setup db stop airflow-init demo run hostile test lint airflow docs bench lock clean
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
 	@echo "make test              lint, then unit, integration, Airflow and dbt tests against a real PostgreSQL"
 	@echo "make lint              ruff (lint and format) and sqlfluff on the dbt project"
 	@echo "make run LANDING=dir   run every pipeline once over a landing folder"
+	@echo "make hostile           write issue 11's hostile and broken deliveries and run every pipeline over them"
 	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
 	@echo "make docs              generate the dbt documentation (dbt_project/target/index.html)"
 	@echo "make stop              stop the embedded PostgreSQL"
@@ -66,6 +67,16 @@ demo: db airflow-init
 run: db airflow-init
 	@test -n "$(LANDING)" || (echo "Ange en landningsmapp: make run LANDING=examples/landing"; exit 2)
 	@$(BIN)/python -m ingestion run --landing "$(LANDING)"
+
+# Issue 11's acceptance scenario, tried as an attacker: a new landing folder of hostile and broken deliveries
+# beside the good samples (its README says what must happen to each), then `make run` over it. The upload in
+# progress must still be in progress when the registry DAG looks, minutes later: the quiet period is 15 minutes
+# for this run (every other delivery carries its marker).
+HOSTILE := $(STATE)/hostile_landing
+hostile: db airflow-init
+	@rm -rf "$(HOSTILE)" "$(HOSTILE)-utanfor"
+	@$(BIN)/python -m ingestion hostile-landing "$(HOSTILE)"
+	@UPLOAD_QUIET_SECONDS=$${UPLOAD_QUIET_SECONDS:-900} $(MAKE) --no-print-directory run LANDING="$(HOSTILE)"
 
 # Lint, then the tests on two workers (pytest-xdist; a module's tests stay on one worker), printing the 25
 # slowest. The SQL lint (dbt templater, ~1.5 min) runs beside the tests, which leave part of the two cores

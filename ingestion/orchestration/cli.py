@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="generate national demo data and run every pipeline")
     sub.add_parser("docs", help="generate the dbt documentation site")
     sub.add_parser("lint-sql", help="sqlfluff lint of the dbt project (dbt templater)")
+    hostile = sub.add_parser("hostile-landing", help="write issue 11's hostile and broken deliveries (make hostile)")
+    hostile.add_argument("folder", help="the landing folder to write (new or empty)")
     registry = sub.add_parser("registry", help="registry extracts: permit a month that shrinks")
     registry.add_argument("action", choices=["allow-shrink"])
     registry.add_argument("file", help="the rejected extract (sokande_YYYYMM.txt[.gz] or jobbspar_YYYYMM.csv)")
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(allow_shrink(args.file, args.reason))
         return 0
+    if args.command == "hostile-landing":
+        return _hostile_landing(args.folder)
     if args.command == "lint-sql":
         from ingestion.orchestration.transform import sqlfluff_lint
 
@@ -58,6 +62,22 @@ def main(argv: list[str] | None = None) -> int:
     except runner.DagRunFailed as exc:
         print(exc)
         return 1
+    return 0
+
+
+def _hostile_landing(folder: str) -> int:
+    """Write the hostile landing folder and say what must happen to each delivery (as its README does)."""
+    from pathlib import Path
+
+    from ingestion.synthetic.hostile import outside_folder, write_hostile_landing
+
+    cases = write_hostile_landing(Path(folder))
+    width = max(map(len, cases))
+    print(
+        f"Skrev {len(cases)} leveranser till {folder} (se README.md där; länkmålet ligger i {outside_folder(folder)}):"
+    )
+    for path, expected in sorted(cases.items()):
+        print(f"  {path:<{width}}  {expected}")
     return 0
 
 

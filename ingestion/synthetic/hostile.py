@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -362,7 +363,7 @@ def _registry(root: Path, outside: Path) -> tuple[dict[str, str], Path]:
     in_progress.with_suffix(".part").write_bytes(months["202502"])  # renamed into place last, by the caller
     cases["uppladdning_pagar/sokande_202502.txt"] = (
         f"{WAITING}: nyss skriven och utan markörfil; läses först när sokande_202502.txt.klar finns "
-        "(eller efter 60 s utan ändring)"
+        "(eller när den varit oförändrad i UPLOAD_QUIET_SECONDS, 60 s som standard)"
     )
     return cases, in_progress
 
@@ -406,7 +407,12 @@ def write_hostile_landing(target: Path) -> dict[str, str]:
 
     from ingestion.core.deliveries import mark_finished
 
-    mark_finished_uploads(target)
+    quiet = logging.getLogger("ingestion.core.deliveries")  # no warning about the links just made on purpose
+    level, quiet.level = quiet.level, logging.ERROR
+    try:
+        mark_finished_uploads(target)
+    finally:
+        quiet.setLevel(level)
     for folder in ("kodlista_windows1252", "kodlista_langt_falt"):  # a month with its own code lists
         mark_finished(target / "registry" / folder)
     in_progress.with_suffix(".part").rename(in_progress)  # the upload still under way: no marker

@@ -132,6 +132,7 @@ def test_every_hostile_delivery_ends_as_expected_and_nothing_leaks(db_url, produ
     assert "tar slut för tidigt" in report_of("registry/avbruten_gzip/sokande_202407.txt.gz")
     assert "inte gzip-komprimerad" in report_of("registry/inte_gzip/sokande_202501.txt.gz")
     assert "teckenkodning" in report_of("registry/kodlista_windows1252/sokande_202410.txt")
+    assert "(MAX_FIELD_CHARS)" in report_of("registry/kodlista_langt_falt/sokande_202411.txt")
     assert "536 byte utan radbrytning" in report_of("registry/lang_rad/sokande_202412.txt")
     assert "antal_arbetsgivare ska vara ett heltal" in report_of(
         "registry/antal_arbetsgivare_unicode/jobbspar_202407.csv"
