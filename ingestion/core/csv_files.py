@@ -44,6 +44,7 @@ def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tu
     :func:`~ingestion.core.config.max_rows_per_file`; a record ``csv`` cannot read is a :class:`CsvError`
     too, naming its line.
     """
+    _refuse_nul(text, delimiter)
     most_chars, most_rows = config.max_field_chars(), config.max_rows_per_file()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
     start, n_rows = 1, -1  # the header is not a data row
@@ -73,6 +74,24 @@ def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tu
             )
         yield start, record
         start = reader.line_num + 1
+
+
+def _refuse_nul(text: str, delimiter: str) -> None:
+    """A NUL byte has no place in a text file (PostgreSQL cannot even store one in text): the file is
+    damaged or not the contract's CSV. Named by line and column (counted by delimiters), never quoted."""
+    at = text.find("\x00")
+    if at < 0:
+        return
+    line_start = text.rfind("\n", 0, at) + 1
+    line = text.count("\n", 0, at) + 1
+    column = text.count(delimiter, line_start, at) + 1
+    header = text[: text.find("\n") if "\n" in text else len(text)].lstrip("\ufeff").split(delimiter)
+    name = header[column - 1].strip().strip('"') if line > 1 and column <= len(header) else None
+    where = f"kolumn {name}" if name and "\x00" not in name else f"fält {column}"
+    raise CsvError(
+        f"rad {line}, {where} innehåller en NUL-byte (ett nolltecken), som inte hör hemma i en textfil: "
+        "filen är skadad eller ingen CSV-fil"
+    )
 
 
 def decode(data: bytes, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:

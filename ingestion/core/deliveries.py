@@ -52,11 +52,11 @@ def check_archive(archive: zipfile.ZipFile, name: str) -> None:
     packed = sum(i.compress_size for i in infos) or 1
     if unpacked > most:
         raise UnsafeArchive(
-            f"{name} packas upp till {unpacked // 2**20} MiB; högst {most // 2**20} MiB tas emot (MAX_UNPACKED_BYTES)"
+            f"arkivet packas upp till {unpacked // 2**20} MiB; högst {most // 2**20} MiB tas emot (MAX_UNPACKED_BYTES)"
         )
     if unpacked > 1024 * 1024 and unpacked / packed > ratio:
         raise UnsafeArchive(
-            f"{name} är komprimerad {unpacked // packed} gånger; högst {ratio} gånger tas emot (MAX_COMPRESSION_RATIO)"
+            f"arkivet är komprimerat {unpacked // packed} gånger; högst {ratio} gånger tas emot (MAX_COMPRESSION_RATIO)"
         )
 
 
@@ -326,6 +326,29 @@ def make_private(path: Path) -> None:
             item.chmod(PRIVATE_DIR if item.is_dir() else PRIVATE_FILE)
 
 
+def _same_content(a: Path, b: Path) -> bool:
+    import filecmp
+
+    if a.is_file() and b.is_file():
+        return filecmp.cmp(a, b, shallow=False)
+    if a.is_dir() and b.is_dir():
+        names = sorted(p.name for p in a.iterdir())
+        return names == sorted(p.name for p in b.iterdir()) and all(_same_content(a / n, b / n) for n in names)
+    return False
+
+
+def _quarantine_target(delivery_path: Path, target_dir: Path) -> Path:
+    """Where the delivery goes in the quarantine: under its own name, unless another delivery of that name
+    (from another folder of the landing area) is there already. The same delivery rejected again replaces
+    its earlier copy; a different one gets ``name (2)``, ``name (3)``…, so no report or file is lost."""
+    name = delivery_path.name
+    base, dot, suffixes = name.partition(".")
+    target, n = target_dir / name, 2
+    while target.exists() and not _same_content(target, delivery_path):
+        target, n = target_dir / f"{base} ({n}){dot}{suffixes}", n + 1
+    return target
+
+
 def quarantine(delivery_path: Path, report: str, target_dir: Path, mode: str) -> Path:
     """Put a rejected delivery in ``target_dir`` with its error report beside it.
 
@@ -336,9 +359,9 @@ def quarantine(delivery_path: Path, report: str, target_dir: Path, mode: str) ->
     """
     private_dir(target_dir.parent)
     private_dir(target_dir)
-    stem = delivery_path.stem if delivery_path.is_file() else delivery_path.name
+    target = _quarantine_target(delivery_path, target_dir)
+    stem = target.stem if delivery_path.is_file() else target.name
     report_path = write_private(target_dir / f"{stem}.fel.txt", report)
-    target = target_dir / delivery_path.name
     if target.exists():
         if target.is_dir():
             shutil.rmtree(target)

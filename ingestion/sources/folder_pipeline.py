@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from ingestion.core import config
 from ingestion.core.deliveries import file_checksum, find_deliveries, quarantine, read_delivery
 from ingestion.core.outcome import Outcome
@@ -83,16 +85,22 @@ def process(spec: FolderSource, path: str, run_id: str | None = None, url: str |
     if parsed.problems:
         return [_reject(spec, outcome, parsed.problems)]
     tables = spec.raw_tables(parsed)
-    with connection.connect(url) as conn:
-        result = load_delivery(
-            conn,
-            source=spec.name,
-            delivery_name=delivery.name,
-            checksum=delivery.checksum,
-            snapshot_date=parsed.snapshot_date,
-            tables=tables,
-            run_id=run_id,
-        )
+    try:
+        with connection.connect(url) as conn:
+            result = load_delivery(
+                conn,
+                source=spec.name,
+                delivery_name=delivery.name,
+                checksum=delivery.checksum,
+                snapshot_date=parsed.snapshot_date,
+                tables=tables,
+                run_id=run_id,
+            )
+    except psycopg.DataError as error:  # a value the checks let through but PostgreSQL cannot store: the
+        # delivery, not the database (the transaction rolled back, nothing of it is visible); its text may
+        # quote the value, so only its type is reported
+        log.error("%s: PostgreSQL tog inte emot ett värde (%s)", delivery.name, type(error).__name__)
+        return [_reject(spec, outcome, [unreadable(delivery.name, error)])]
     outcome.status = "skipped" if result.skipped else "loaded"
     outcome.n_rows, outcome.load_id = result.n_rows, result.load_id
     log.info("%s: %s (%d rader)", delivery.name, outcome.status, result.n_rows)

@@ -163,7 +163,7 @@ def test_a_registry_extract_over_the_row_limit_is_rejected_naming_it(db_url, qua
     landing = tmp_path / "landing" / "registry"
     registry_month(landing, "sokande_202406.txt")
     [outcome] = sources.ingest("registry", landing.parent)
-    assert "fler än 1 000 rader" in report_of(outcome) and "(REGISTRY_MAX_ROWS)" in report_of(outcome)
+    assert "fler än 1\xa0000 rader" in report_of(outcome) and "(REGISTRY_MAX_ROWS)" in report_of(outcome)
     assert fetch(db_url, "select count(*) from raw.registry_jobseekers") == [(0,)]
 
 

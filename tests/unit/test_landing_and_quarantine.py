@@ -99,3 +99,21 @@ def test_a_zip_that_unpacks_to_too_much_is_refused_before_it_is_unpacked(tmp_pat
     monkeypatch.setenv("MAX_UNPACKED_BYTES", str(4 * 2**20))
     with pytest.raises(UnsafeArchive, match="MAX_UNPACKED_BYTES"):
         read_delivery(bomb)
+
+
+def test_two_rejected_deliveries_of_one_name_keep_both_reports_and_files(tmp_path):
+    """Two bad `sokande_202406.txt` from two folders of the landing area: the second used to replace the
+    first one's report and file in the quarantine. The same delivery rejected again replaces its copy."""
+    target = tmp_path / "quarantine" / "registry"
+    first, second = tmp_path / "a" / "sokande_202406.txt", tmp_path / "b" / "sokande_202406.txt"
+    for path, text in ((first, "första"), (second, "andra")):
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+    reports = [quarantine(p, f"rapport {p.parent.name}\n", target, "copy") for p in (first, second)]
+    assert [r.name for r in reports] == ["sokande_202406.fel.txt", "sokande_202406 (2).fel.txt"]
+    assert [r.read_text(encoding="utf-8") for r in reports] == ["rapport a\n", "rapport b\n"]
+    assert (target / "sokande_202406.txt").read_text(encoding="utf-8") == "första"
+    assert (target / "sokande_202406 (2).txt").read_text(encoding="utf-8") == "andra"
+    again = quarantine(second, "rapport b igen\n", target, "copy")
+    assert again == reports[1] and again.read_text(encoding="utf-8") == "rapport b igen\n"
+    assert len(list(target.iterdir())) == 4

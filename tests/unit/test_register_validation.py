@@ -194,3 +194,13 @@ def test_zip_delivery_is_read_like_the_folder(tmp_path):
     assert zipped.name == folder.name
     assert zipped.checksum == folder.checksum
     assert validate_delivery(archive) == []
+
+
+def test_a_nul_byte_in_a_field_is_refused_naming_line_and_column():
+    """A NUL byte reached COPY and crashed the load (PostgreSQL cannot store it in text)."""
+    from ingestion.core.csv_files import CsvError, read_csv
+
+    text = "overenskommelse_id;namn;typ\nÖK-2024-0001;Samverkan\x00 Norr;lokal\n"
+    with pytest.raises(CsvError, match="rad 2, kolumn namn innehåller en NUL-byte") as error:
+        read_csv(text)
+    assert "Samverkan" not in str(error.value)

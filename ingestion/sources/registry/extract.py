@@ -26,6 +26,7 @@ import numpy as np
 
 from ingestion.core import config
 from ingestion.core.deliveries import BoundedGzip
+from ingestion.core.numbers import tal
 from ingestion.core.personnummer import SAMORDNING_DAY_OFFSET
 from ingestion.privacy import pseudonym
 from ingestion.sources.registry.contract import (
@@ -183,9 +184,7 @@ def check_header(line: bytes, name: str) -> None:
             detail.append(f"{n_unknown} fält som inte är kontraktets kolumnnamn (visas inte: de kan vara uppgifter)")
         if not detail:
             detail.append("kolumnerna står i fel ordning")
-        raise ExtractError(
-            f"{name}: rubrikraden följer inte kontraktet ({'; '.join(detail)}). Förväntat: {'|'.join(HEADER)}."
-        )
+        raise ExtractError(f"rubrikraden följer inte kontraktet ({'; '.join(detail)}). Förväntat: {'|'.join(HEADER)}.")
 
 
 class MonthValidator:
@@ -508,21 +507,20 @@ def stream(
                     if not data:
                         continue
                 if line - 2 + data.count(b"\n") > most_rows:  # checked before the block goes anywhere
-                    rows = f"{most_rows:,}".replace(",", " ")
+                    rows = tal(most_rows)
                     raise ExtractError(
-                        f"{path.name} har fler än {rows} rader; högst {rows} rader per utdrag tas emot "
+                        f"filen har fler än {rows} rader; högst {rows} rader per utdrag tas emot "
                         "(REGISTRY_MAX_ROWS), så filen läses inte vidare"
                     )
                 yield data, line
                 line += data.count(b"\n")
         except LineTooLong as error:  # the line after the blocks read so far
-            limit = f"{error.args[0]:,}".replace(",", " ")
             raise ExtractError(
-                f"{path.name}: rad {line} är längre än {limit} byte utan radbrytning (en rad i utdraget är några "
-                "hundra byte); filen läses inte vidare"
+                f"rad {line} är längre än {tal(error.args[0])} byte utan radbrytning (en rad i utdraget är några "
+                "hundra byte; REGISTRY_MAX_LINE_BYTES); filen läses inte vidare"
             ) from None
         if not header_seen:
-            raise ExtractError(f"{path.name} är tom: rubrikraden saknas.")
+            raise ExtractError("filen är tom: rubrikraden saknas.")
 
     def sequential() -> Iterator[bytes]:
         for data, line in numbered_blocks():

@@ -247,7 +247,10 @@ def read_code_lists(path: Path) -> tuple[CodeLists, dict[str, list[tuple]], list
             problems.append(Problem(name, None, None, f"kodlistan {name} saknas (den levereras med varje utdrag)"))
             found[name] = frozenset()
             continue
-        rows, file_problems = read_code_list(file)
+        try:
+            rows, file_problems = read_code_list(file)
+        except Exception as error:  # another encoding, a damaged file: named as the code list's own problem
+            rows, file_problems = [], [unreadable(file.name, error)]
         problems += file_problems
         tables[CODE_LIST_SPECS[name][2]] = rows
         found[name] = frozenset(r[0] for r in rows)
@@ -291,7 +294,7 @@ def _warn(outcome: Outcome, path: Path, rejects: list[Reject], n_rows: int) -> N
     lines = [
         f"Leveransen {path.name} ({LABEL}) har lästs in, men {n_bad} av {n_rows} rader "
         f"följde inte kontraktet och har satts åt sidan (tabellen meta.registry_rejects).",
-        f"Upp till {TOLERANCE:.1%} felaktiga rader tolereras. Rätta raderna och skicka om månaden om de behövs.",
+        f"Upp till {andel(TOLERANCE)} felaktiga rader tolereras. Rätta raderna och skicka om månaden om de behövs.",
         "Radnumren räknas som i filen: rubrikraden är rad 1.",
         "",
     ]
@@ -367,8 +370,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
             path.name,
             None,
             None,
-            f"{stats.n_bad} av {stats.n_rows} rader ({stats.n_bad / max(stats.n_rows, 1):.2%}) följer "
-            f"inte kontraktet; högst {TOLERANCE:.1%} tolereras, så hela filen avvisas",
+            f"{tal(stats.n_bad)} av {tal(stats.n_rows)} rader ({andel(stats.n_bad / max(stats.n_rows, 1), 2)}) följer "
+            f"inte kontraktet; högst {andel(TOLERANCE)} tolereras, så hela filen avvisas",
         )
         return _reject(outcome, path, [summary, *problems], n_more=stats.n_bad - len(problems))
     except MonthGuard as guard:
@@ -415,8 +418,8 @@ def process_jobtracks(path: Path, run_id: str | None = None, url: str | None = N
             people,
             None,
             None,
-            f"{n_bad} av {parsed.n_participant_rows} rader följer inte kontraktet; "
-            f"högst {TOLERANCE:.1%} tolereras, så leveransen avvisas",
+            f"{tal(n_bad)} av {tal(parsed.n_participant_rows)} rader följer inte kontraktet; "
+            f"högst {andel(TOLERANCE)} tolereras, så leveransen avvisas",
         )
         return _reject(outcome, path, [summary, *[Problem(people, r.line, r.column, r.reason) for r in parsed.rejects]])
     try:
