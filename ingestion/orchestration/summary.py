@@ -31,6 +31,14 @@ def already_loaded_elsewhere(source, landing: Path, this_run: list[dict]) -> lis
     return names
 
 
+def waiting_for_upload(source, landing: Path) -> list[str]:
+    """Deliveries left for a later run because their upload is not finished (no marker, changed just now)."""
+    pipeline = source.module()
+    folder = landing / source.name
+    finished = set(pipeline.delivery_paths(folder))
+    return [p.name for p in pipeline.delivery_paths(folder, finished_only=False) if p not in finished]
+
+
 def print_summary(landing: Path, report_dir: Path) -> None:
     print("\nSammanfattning")
     reports = {r["source"]: r for r in read_outcomes(report_dir)}
@@ -63,6 +71,12 @@ def print_summary(landing: Path, report_dir: Path) -> None:
                 )
         for o in report["rejected"]:
             print(f"    avvisad: {o['delivery']} ({len(o['problems'])} fel) → {o['report']}")
+        waiting = waiting_for_upload(source, Path(landing).resolve())
+        if waiting:
+            print(
+                f"    väntar på att uppladdningen blir klar (ingen .klar-markör, ändrad nyss): {', '.join(waiting)}"
+                " – läses in av en senare körning"
+            )
     with connection.connect() as conn:
         marts = conn.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"

@@ -37,8 +37,9 @@ class FolderSource:
     raw_tables: Callable[[Any], dict]
 
 
-def delivery_paths(spec: FolderSource, folder: Path) -> list[Path]:
-    return find_deliveries(folder, spec.delivery_pattern)
+def delivery_paths(spec: FolderSource, folder: Path, finished_only: bool = True) -> list[Path]:
+    """The deliveries in ``folder``; with ``finished_only``, those whose upload is finished."""
+    return find_deliveries(folder, spec.delivery_pattern, finished_only)
 
 
 def checksum(path: Path) -> str:

@@ -214,3 +214,19 @@ def test_the_sample_deliveries_carry_their_markers_and_the_demo_writes_them(tmp_
     assert {s: [p.relative_to(samples) for p in paths] for s, paths in every_delivery(samples).items()} == {
         s: [p.relative_to(copy) for p in paths] for s, paths in found.items()
     }
+
+
+def test_the_run_summary_names_the_deliveries_still_being_uploaded(tmp_path, monkeypatch):
+    """Before, a delivery left for a later run showed only as an INFO line in a task log."""
+    from ingestion.orchestration.summary import waiting_for_upload
+    from ingestion.sources import by_name
+
+    monkeypatch.setenv("UPLOAD_QUIET_SECONDS", "60")
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    for name in ("sokande_202406.txt", "sokande_202407.txt", "sokandekategorier.csv", "avaktualiseringsorsaker.csv"):
+        (folder / name).write_text("x", encoding="utf-8")
+    (folder / "sokande_202406.txt.klar").write_text("", encoding="utf-8")
+    (folder / "sokandekategorier.csv.klar").write_text("", encoding="utf-8")
+    (folder / "avaktualiseringsorsaker.csv.klar").write_text("", encoding="utf-8")
+    assert waiting_for_upload(by_name("registry"), tmp_path) == ["sokande_202407.txt"]

@@ -31,8 +31,8 @@ BATCH_SIZE = 200  # files per task: GX is set up once per batch (a half-year bri
 checksum = file_checksum
 
 
-def delivery_paths(folder: Path) -> list[Path]:
-    return find_files(folder, FILE_PATTERN)
+def delivery_paths(folder: Path, finished_only: bool = True) -> list[Path]:
+    return find_files(folder, FILE_PATTERN, finished_only)
 
 
 def new_files(landing: Path | str | None = None, url: str | None = None) -> list[str]:

@@ -80,8 +80,8 @@ def delivery_files(folder: Path, finished_only: bool = True) -> list[Path]:
     return [p for p in found if upload_finished(p, folder, companions(p))]
 
 
-def delivery_paths(folder: Path) -> list[Path]:
-    return delivery_files(folder)
+def delivery_paths(folder: Path, finished_only: bool = True) -> list[Path]:
+    return delivery_files(folder, finished_only)
 
 
 def month_of(path: Path) -> str:

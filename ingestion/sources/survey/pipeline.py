@@ -12,8 +12,8 @@ SPEC = folder_pipeline.FolderSource(SOURCE, LABEL, DELIVERY_PATTERN, rules.valid
 checksum = folder_pipeline.checksum
 
 
-def delivery_paths(folder: Path) -> list[Path]:
-    return folder_pipeline.delivery_paths(SPEC, folder)
+def delivery_paths(folder: Path, finished_only: bool = True) -> list[Path]:
+    return folder_pipeline.delivery_paths(SPEC, folder, finished_only)
 
 
 def find_new(landing: Path | str | None = None, url: str | None = None) -> list[str]:
