@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +25,25 @@ class DagRunFailed(RuntimeError):
     pass
 
 
+@contextmanager
+def _one_dag_test_at_a_time(dag_id: str) -> Iterator[None]:
+    """``airflow dags test`` writes the DAG into Airflow's metadata database first; two of them at once on one
+    Airflow home (two ``make run``, SQLite) collide there (``UNIQUE constraint failed: dag.dag_id``). So the
+    runs of one Airflow home take turns, DAG by DAG (a file lock, released if the process dies); the loads and
+    builds inside keep their own locks in PostgreSQL."""
+    import fcntl
+
+    home = Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow"))
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".dags-test.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"… {dag_id}: en annan körning använder Airflow just nu, väntar på den", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def run_dag(dag_id: str, conf: dict | None, log_dir: Path) -> None:
     """``airflow dags test`` one DAG; its output goes to ``log_dir/<dag_id>.log``."""
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -30,7 +51,7 @@ def run_dag(dag_id: str, conf: dict | None, log_dir: Path) -> None:
     command = [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id]
     if conf:
         command += ["-c", json.dumps(conf)]
-    with open(log_path, "w") as log:
+    with open(log_path, "w") as log, _one_dag_test_at_a_time(dag_id):
         result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         tail = "\n".join(log_path.read_text().splitlines()[-30:])

@@ -170,7 +170,7 @@ def test_too_many_bad_rows_or_a_broken_file_leave_nothing_behind(db_url, quarant
     assert outcomes["sokande_202406.txt"]["status"] == "loaded"
     assert outcomes["sokande_202406.txt"]["n_rejected_rows"] == 3
     assert outcomes["sokande_202407.txt"]["status"] == "rejected"  # 4 of 3001 > 0.1 %
-    assert "4 av 3001 rader" in outcomes["sokande_202407.txt"]["problems"][0]
+    assert "4 av 3\xa0001 rader" in outcomes["sokande_202407.txt"]["problems"][0]
     assert outcomes["sokande_202408.txt.gz"]["status"] == "rejected"
     assert "rubrikraden" in outcomes["sokande_202408.txt.gz"]["problems"][0]
     after = table_counts(db_url)
