@@ -1,5 +1,6 @@
 -- mart_municipality_coverage has every municipality for every loaded snapshot date,
--- and agrees with mart_agreement_summary on the number of covered municipalities.
+-- and agrees with mart_agreement_summary (basis 'i_kraft': coverage is by agreements in force)
+-- on the number of covered municipalities.
 
 with
 
@@ -24,7 +25,7 @@ summary as (
 
     select snapshot_date, n_municipalities_covered
     from {{ ref('mart_agreement_summary') }}
-    where niva = 'alla'
+    where niva = 'alla' and basis = 'i_kraft'
 
 )
 

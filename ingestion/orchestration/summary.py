@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingestion.core.numbers import andel, tal
 from ingestion.db import connection
 from ingestion.db.loader import already_loaded
 from ingestion.orchestration.run_report import read_outcomes
@@ -100,17 +101,27 @@ def print_headlines() -> None:
             print("Inga ögonblicksbilder av registret är inlästa ännu.")
             return
         print(f"\nNyckeltal från marts (registrets ögonblicksbild {latest}):")
+        # in force per level (what applies on the date), then the published basis: signed, valid or not yet
         rows = conn.execute(
             """select niva, n_agreements, n_municipalities_covered, share_municipalities_covered
-               from marts.mart_agreement_summary where snapshot_date = %s
+               from marts.mart_agreement_summary where snapshot_date = %s and basis = 'i_kraft'
                order by niva = 'alla', niva""",
             (latest,),
         ).fetchall()
         for niva, n, covered, share in rows:
             print(
-                f"  {niva:<13} {n:>5} gällande överenskommelser, täcker {covered:>3} kommuner "
-                f"({float(share or 0):.0%} av 290)"
+                f"  {niva:<13} {tal(n):>5} gällande överenskommelser, täcker {tal(covered):>3} kommuner "
+                f"({andel(float(share or 0), 0)} av 290)"
             )
+        signed, signed_covered = conn.execute(
+            """select n_agreements, n_municipalities_covered from marts.mart_agreement_summary
+               where snapshot_date = %s and basis = 'tecknade' and niva = 'alla'""",
+            (latest,),
+        ).fetchone()
+        print(
+            f"  {tal(signed)} tecknade överenskommelser (även de som ännu inte börjat gälla), "
+            f"omfattar {tal(signed_covered)} kommuner"
+        )
         uncovered = conn.execute(
             "select count(*) from marts.mart_municipality_coverage where snapshot_date = %s and not is_covered",
             (latest,),

@@ -95,6 +95,7 @@ def demo() -> None:
     url = connection.warehouse_url()
     print("\nResultaten finns i schemat marts i databasen:")
     print(f"  psql {url}")
-    print("  t.ex.: select * from marts.mart_agreement_summary order by snapshot_date desc, niva;")
+    example = "select * from marts.mart_agreement_summary where basis = 'i_kraft' order by snapshot_date desc, niva;"
+    print(f"  t.ex.: {example}")
     print(f"Avvisade leveranser och felrapporter: {config.quarantine_dir()}")
     print(f"dbt-dokumentationen: {docs}")

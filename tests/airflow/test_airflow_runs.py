@@ -34,7 +34,7 @@ def test_source_dags_then_warehouse_dag(db_url, landing, quarantine, airflow_env
     with psycopg.connect(db_url) as conn:
         rows = conn.execute(
             "select snapshot_date::text, niva, n_agreements from marts.mart_agreement_summary"
-            " where niva = 'alla' order by 1"
+            " where niva = 'alla' and basis = 'i_kraft' order by 1"
         ).fetchall()
         owed = conn.execute(
             "select received from marts.mart_followup_completeness"

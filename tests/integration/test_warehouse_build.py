@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -24,19 +25,21 @@ def read(path: Path) -> list[dict]:
         return list(csv.DictReader(f, delimiter=";"))
 
 
-def expected_summary(snapshot: Path) -> dict[str, tuple[int, int]]:
-    """n_agreements and n_municipalities_covered per level, computed straight from the CSV files."""
+def expected_summary(snapshot: Path, basis: str = "i_kraft") -> dict[str, tuple[int, int]]:
+    """n_agreements and n_municipalities_covered per level, computed straight from the CSV files:
+    for ``basis`` 'i_kraft' the agreements in force on the date, for 'tecknade' those signed by then."""
     day = date.fromisoformat(snapshot.name.removeprefix("overenskommelser_"))
 
-    def in_force(a: dict) -> bool:
-        start = a["giltig_from"] or a["tecknad_datum"]
+    def counted(a: dict) -> bool:
+        # in force: validity started (giltig_from, else tecknad_datum); signed: tecknad_datum alone
+        start = a["tecknad_datum"] if basis == "tecknade" else a["giltig_from"] or a["tecknad_datum"]
         return (
             a["status"] in ("tecknad", "reviderad")
             and (not start or date.fromisoformat(start) <= day)
             and (not a["giltig_tom"] or date.fromisoformat(a["giltig_tom"]) >= day)
         )
 
-    levels = {a["overenskommelse_id"]: a["niva"] for a in read(snapshot / "overenskommelser.csv") if in_force(a)}
+    levels = {a["overenskommelse_id"]: a["niva"] for a in read(snapshot / "overenskommelser.csv") if counted(a)}
     covered: dict[str, set[str]] = {}
     for row in read(snapshot / "overenskommelse_kommuner.csv"):
         if row["overenskommelse_id"] in levels:
@@ -73,18 +76,35 @@ def built(module_db, module_quarantine, tmp_path_factory) -> str:
     return module_db
 
 
-def test_summary_mart_matches_the_files(built):
+@pytest.mark.parametrize("basis", ["i_kraft", "tecknade"])
+def test_summary_mart_matches_the_files(built, basis):
     for snapshot in (SNAPSHOT_1, SNAPSHOT_2):
         rows = fetch(
             built,
             "select niva, n_agreements, n_municipalities_covered, share_municipalities_covered"
-            " from marts.mart_agreement_summary where snapshot_date = %s",
+            " from marts.mart_agreement_summary where snapshot_date = %s and basis = %s",
             snapshot.name[-10:],
+            basis,
         )
         got = {niva: (n, covered) for niva, n, covered, _ in rows}
-        assert got == expected_summary(snapshot)
+        assert got == expected_summary(snapshot, basis)
         shares = {niva: share for niva, _, _, share in rows}
         assert float(shares["alla"]) == pytest.approx(got["alla"][1] / 290)
+
+
+def test_demo_headlines_show_agreements_in_force_once_and_the_signed_count(built, capsys):
+    """The demo's headlines print one line per level of the agreements in force (not one per basis),
+    then the published count of signed agreements."""
+    from ingestion.orchestration.summary import print_headlines
+
+    print_headlines()
+    out = capsys.readouterr().out
+    in_force, signed = expected_summary(SNAPSHOT_2, "i_kraft"), expected_summary(SNAPSHOT_2, "tecknade")
+    alla = [line for line in out.splitlines() if line.strip().startswith("alla ")]
+    assert len(alla) == 1
+    n, covered = re.search(r"(\d+) gällande överenskommelser, täcker +(\d+) kommuner", alla[0]).groups()
+    assert (int(n), int(covered)) == in_force["alla"]
+    assert f"  {signed['alla'][0]} tecknade överenskommelser" in out
 
 
 def test_history_shows_every_change_between_the_snapshots(built):
@@ -158,7 +178,8 @@ def test_marts_pass_gx_and_analyst_reads_only_marts(built):
     }
     with psycopg.connect(built, autocommit=True) as conn:
         conn.execute("set role analyst")
-        assert conn.execute("select count(*) from marts.mart_agreement_summary").fetchone()[0] == 12
+        # two snapshots x two bases x six levels
+        assert conn.execute("select count(*) from marts.mart_agreement_summary").fetchone()[0] == 24
         for relation in (
             "staging.stg_agreement_register__agreements",
             "intermediate.int_agreement_register__agreements_history",
@@ -215,7 +236,7 @@ def test_generated_national_register_builds_and_validates(db_url, quarantine, tm
     from ingestion.synthetic.register import generate_register
 
     landing = tmp_path / "generated"
-    generate_register(
+    deliveries = generate_register(
         landing / SOURCE,
         n_agreements=300,
         snapshot_dates=[date(2024, 6, 30), date(2024, 12, 31), date(2025, 6, 30)],
@@ -229,8 +250,23 @@ def test_generated_national_register_builds_and_validates(db_url, quarantine, tm
         "mart_agreement_summary",
         "mart_municipality_coverage",
     ]
-    n = fetch(
-        db_url,
-        "select n_agreements from marts.mart_agreement_summary where niva = 'alla' and snapshot_date = '2025-06-30'",
-    )[0][0]
-    assert 100 < n <= 300
+    n = dict(
+        fetch(
+            db_url,
+            "select basis, n_agreements from marts.mart_agreement_summary"
+            " where niva = 'alla' and snapshot_date = '2025-06-30'",
+        )
+    )
+    # the generator signs agreements a month or two before their validity starts: some are signed
+    # on the snapshot date but not yet in force, so the published basis counts more
+    assert 100 < n["i_kraft"] < n["tecknade"] <= 300
+    for snapshot in deliveries[:3]:  # the valid ones; the last is the rejected delivery
+        for basis in ("i_kraft", "tecknade"):
+            rows = fetch(
+                db_url,
+                "select niva, n_agreements, n_municipalities_covered from marts.mart_agreement_summary"
+                " where snapshot_date = %s and basis = %s",
+                snapshot.name[-10:],
+                basis,
+            )
+            assert {niva: (k, m) for niva, k, m in rows} == expected_summary(snapshot, basis), (snapshot, basis)
