@@ -98,6 +98,19 @@ def redelivered_june(target: Path) -> Path:
     return path
 
 
+LONG_TERM_ENDED = """
+    select manad::text, n_ended
+    from marts.mart_jobseekers_monthly
+    where kommunkod = '00' and malgrupp = 'langtidsarbetslosa'
+    order by 1
+"""
+
+
+def long_term_ended(url: str) -> dict[str, int | None]:
+    """Riket's long-term unemployed whose registration ended, per month (None when suppressed)."""
+    return dict(fetch(url, LONG_TERM_ENDED))
+
+
 @pytest.fixture(scope="module")
 def history(test_db_factory, tmp_path_factory) -> dict:
     """One warehouse through three deliveries: June (job seekers and job tracks), then July, then June
@@ -138,6 +151,7 @@ def history(test_db_factory, tmp_path_factory) -> dict:
             "fct_july": row_versions(url, "restricted.fct_jobseeker_month", "manad", JULY),
             "mart_july": row_versions(url, "marts.mart_jobseekers_monthly", "manad", JULY),
             "outcomes_load": fetch(url, "select distinct _load_id from marts.mart_jobtrack_outcomes"),
+            "long_term_ended": long_term_ended(url),
         }
 
         redelivered_june(landing / "omleverans")
@@ -148,6 +162,7 @@ def history(test_db_factory, tmp_path_factory) -> dict:
             "fct_july": row_versions(url, "restricted.fct_jobseeker_month", "manad", JULY),
             "mart_july": row_versions(url, "marts.mart_jobseekers_monthly", "manad", JULY),
             "outcomes_load": fetch(url, "select distinct _load_id from marts.mart_jobtrack_outcomes"),
+            "long_term_ended": long_term_ended(url),
         }
         yield seen
 
@@ -182,11 +197,16 @@ def test_a_month_delivered_again_replaces_its_rows(history):
     assert fetch(url, "select distinct _load_id from marts.mart_jobseekers_monthly where manad = %s", JUNE) == [
         (june[0],)
     ]
-    # July untouched; June's job-track figures rebuilt, as residences come from June's job seekers
-    assert history["redelivery"]["fct_july"] == history["july"]["fct_july"]
-    assert history["redelivery"]["mart_july"] == history["july"]["mart_july"]
+    # July rebuilt too (its endings take their target groups from June), with June's newer load;
+    # June's job-track figures rebuilt, as residences come from June's job seekers
+    july = fetch(url, "select n_rows from meta.registry_months where extract = 'sokande' and manad = %s", JULY)[0][0]
+    assert not set(history["redelivery"]["fct_july"]) & set(history["july"]["fct_july"])
+    assert not set(history["redelivery"]["mart_july"]) & set(history["july"]["mart_july"])
+    assert fetch(url, "select distinct _load_id from restricted.fct_jobseeker_month where manad = %s", JULY) == [
+        (june[0],)
+    ]
     assert history["redelivery"]["outcomes_load"] != history["july"]["outcomes_load"]
-    assert history["redelivery_rows_written"]["fct_jobseeker_month"] == june[1]
+    assert history["redelivery_rows_written"]["fct_jobseeker_month"] == june[1] + july
 
 
 def test_analyst_reads_the_marts_but_no_person_level_registry_data(history):
@@ -400,3 +420,29 @@ def test_a_full_refresh_gives_the_same_marts(history):
     dbt("build", "--select", REGISTRY_MODELS, "--indirect-selection", "cautious", "--full-refresh", url=url)
     for mart in MARTS:
         assert rows_of(url, mart) == before[mart], mart
+
+
+def test_the_long_term_unemployed_who_ended_count_in_the_month_before(history):
+    """A person whose registration ends has no category in that month, so by the month's own flags
+    nobody who ended is ever långtidsarbetslös (the mart showed 0 in every month). With the target
+    groups of the month before, July has long-term unemployed who ended; June, the first month, has
+    no month before and keeps 0. Checked against the person-level rows: July's count is the number
+    of July's endings whose person was long-term unemployed in June."""
+    url = history["url"]
+    assert history["july"]["long_term_ended"][JUNE] == 0
+    july = history["july"]["long_term_ended"][JULY]
+    assert july is not None and july > 0
+    own_flags, from_june = fetch(
+        url,
+        """
+        select count(*) filter (where july.langtidsarbetslosa),
+               count(*) filter (where june.langtidsarbetslosa)
+        from restricted.fct_jobseeker_month as july
+        left join restricted.fct_jobseeker_month as june
+            on june.person_id = july.person_id and june.manad = %s
+        where july.manad = %s and july.ended""",
+        JUNE,
+        JULY,
+    )[0]
+    assert own_flags == 0
+    assert history["redelivery"]["long_term_ended"][JULY] == from_june

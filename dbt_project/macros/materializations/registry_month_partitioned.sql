@@ -13,14 +13,15 @@
       - full build (--full-refresh, no table yet, or a table that is not partitioned): the
         table is dropped and created again, one partition per month in force;
       - incremental build: the months whose load in force is newer than any row of the table
-        (new months, and months delivered again); each such month's partition is dropped and
-        created again.
+        (new months, and months delivered again) and the month after each (its endings read
+        the month before); each such month's partition is dropped and created again.
     Each partition is made with the model's rows of that month (`create table as ... where
     <column> = month`, which PostgreSQL pushes down to the month's raw partition, and may read
-    with parallel workers, which an insert may not), then attached: PostgreSQL then builds the
-    table's indexes on it in one go, instead of updating them row by row during an insert (a
-    second less per month). Everything happens in one transaction: readers see the old month
-    or the new one, never half of it.
+    with parallel workers, which an insert may not; a model that also reads another month
+    names it with registry_partition_month_filter, filled in here month by month), then
+    attached: PostgreSQL then builds the table's indexes on it in one go, instead of updating
+    them row by row during an insert (a second less per month). Everything happens in one
+    transaction: readers see the old month or the new one, never half of it.
 
     Statistics: after a full build of the whole table (partitions and the table as a whole,
     which joins on person_id use), after an incremental build of the new partitions only (the
@@ -90,7 +91,7 @@
             create table {{ partition }} as
             select model_rows.*
             from (
-                {{ sql }}
+                {{ registry_partition_sql(sql, month) }}
             ) as model_rows
             where model_rows.{{ adapter.quote(column) }} = date '{{ month }}'
         {%- endcall %}

@@ -5,8 +5,9 @@
 --   jobbspar:   a participation in a local job track ended in month m (slutdatum in m, as in
 --               the latest job-track snapshot); event date = slutdatum.
 -- The person must have a job-seeker row in the event month: municipality and target groups
--- come from it. Outcome within 90 days, in the window window_start .. event date + 90 days
--- (both included):
+-- come from it (its effective target groups: when the registration ended in the event month,
+-- those of the month before, as in mart_jobseekers_monthly; see fct_jobseeker_month).
+-- Outcome within 90 days, in the window window_start .. event date + 90 days (both included):
 --   a registration that ended with a reason whose utfall is arbete or studier, or
 --   a category in group arbete_med_stod at the end of a month that ends on or after
 --   window_start and starts on or before the window's last day.
@@ -135,12 +136,12 @@ events_with_person as (
         events.*,
         jobseeker_months.kommunkod,
         jobseeker_months.lanskod,
-        jobseeker_months.unga,
-        jobseeker_months.nyanlanda,
-        jobseeker_months.funktionsnedsattning,
-        jobseeker_months.ekonomiskt_bistand,
-        jobseeker_months.utrikes_fodda_kvinnor,
-        jobseeker_months.langtidsarbetslosa
+        jobseeker_months.effective_unga as unga,
+        jobseeker_months.effective_nyanlanda as nyanlanda,
+        jobseeker_months.effective_funktionsnedsattning as funktionsnedsattning,
+        jobseeker_months.effective_ekonomiskt_bistand as ekonomiskt_bistand,
+        jobseeker_months.effective_utrikes_fodda_kvinnor as utrikes_fodda_kvinnor,
+        jobseeker_months.effective_langtidsarbetslosa as langtidsarbetslosa
     from events
     inner join {{ ref('fct_jobseeker_month') }} as jobseeker_months
         on jobseeker_months.person_id = events.person_id

@@ -2,8 +2,14 @@
 -- x municipality (and Riket, kommunkod '00') x target group, with disclosure control (macro
 -- sdc_suppress: counts 1-4 suppressed, secondary suppression across the municipalities of a
 -- month against Riket; the share is suppressed with any count it is computed from).
+-- Endings (n_ended, n_ended_to_work, n_ended_to_studies and the share) are counted in the
+-- person's effective target groups (fct_jobseeker_month.effective_*: in the month the
+-- registration ended, the groups of the month before when the person was registered then, as
+-- the extract has no category after the person has left); the registered unemployed and those
+-- in programmes in the month's own target groups.
 -- Incremental per month: only the months rebuilt in restricted.fct_jobseeker_month since the
--- last build are recomputed (delete+insert on manad).
+-- last build are recomputed (delete+insert on manad); a month delivered again rebuilds the
+-- month after it there too.
 
 {{
     config(
@@ -21,11 +27,11 @@
 {%- set months = registry_months_to_build(registry_changed_months_query(ref('fct_jobseeker_month'))) -%}
 {%- set target_groups = registry_target_groups() -%}
 {%- set measures = [
-    {'name': 'n_registered_unemployed', 'condition': 'is_registered_unemployed'},
-    {'name': 'n_in_programme', 'condition': 'is_in_programme'},
-    {'name': 'n_ended', 'condition': 'ended'},
-    {'name': 'n_ended_to_work', 'condition': 'ended_to_work'},
-    {'name': 'n_ended_to_studies', 'condition': 'ended_to_studies'},
+    {'name': 'n_registered_unemployed', 'condition': 'is_registered_unemployed', 'is_ending': false},
+    {'name': 'n_in_programme', 'condition': 'is_in_programme', 'is_ending': false},
+    {'name': 'n_ended', 'condition': 'ended', 'is_ending': true},
+    {'name': 'n_ended_to_work', 'condition': 'ended_to_work', 'is_ending': true},
+    {'name': 'n_ended_to_studies', 'condition': 'ended_to_studies', 'is_ending': true},
 ] %}
 
 with
@@ -59,7 +65,8 @@ counts as (
         {%- for target_group in target_groups %}
         {%- set outer_last = loop.last %}
         {%- for measure in measures %}
-        count(*) filter (where {{ target_group.condition }} and {{ measure.condition }})
+        {%- set group_condition = target_group.ending_condition if measure.is_ending else target_group.condition %}
+        count(*) filter (where {{ group_condition }} and {{ measure.condition }})
             as {{ target_group.code }}__{{ measure.name }}{% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
