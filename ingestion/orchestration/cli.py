@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("lint-sql", help="sqlfluff lint of the dbt project (dbt templater)")
     hostile = sub.add_parser("hostile-landing", help="write issue 11's hostile and broken deliveries (make hostile)")
     hostile.add_argument("folder", help="the landing folder to write (new or empty)")
+    rebuild = sub.add_parser("rebuild", help="dbt build --full-refresh (e.g. once after an upgrade)")
+    rebuild.add_argument("--select", help="dbt selection, e.g. tag:registry (default: the whole warehouse)")
     registry = sub.add_parser("registry", help="registry extracts: permit a month that shrinks")
     registry.add_argument("action", choices=["allow-shrink"])
     registry.add_argument("file", help="the rejected extract (sokande_YYYYMM.txt[.gz] or jobbspar_YYYYMM.csv)")
@@ -30,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "analyst-login":
             return _analyst_login(args.login, args.database)
         return _db(args.action)
+    if args.command == "rebuild":
+        from ingestion.orchestration.transform import dbt_build
+
+        result = dbt_build(select=args.select, full_refresh=True)
+        what = args.select or "hela lagret"
+        print(f"Ombyggt från raw ({what}): {len(result['models'])} modeller, {result['counts']}")
+        return 0
     if args.command == "registry":
         from ingestion.sources.registry.pipeline import allow_shrink
 

@@ -62,7 +62,11 @@ BUILD_ARTIFACTS = ("manifest.json", "run_results.json", "semantic_manifest.json"
 
 
 def dbt_build(
-    url: str | None = None, select: str | None = None, run_id: str | None = None, only_if_changed: bool = False
+    url: str | None = None,
+    select: str | None = None,
+    run_id: str | None = None,
+    only_if_changed: bool = False,
+    full_refresh: bool = False,
 ) -> dict:
     """``dbt build`` (seeds, models, tests); returns counts per status from run_results.json.
 
@@ -79,12 +83,15 @@ def dbt_build(
     ended, the selection, the loads it was built from): that record, not a file, is what
     :func:`unchanged_since_last_build` compares with.
 
+    ``full_refresh`` (``python -m ingestion rebuild``): every selected model rebuilt from raw, e.g. once after an
+    upgrade that changes a partitioned registry fact's columns.
+
     ``only_if_changed`` (``make run``): decided under the lock, so that of two runs that both found new loads,
     the second, having waited for the first, does not build the same loads again; the result then says
     ``unchanged`` and names no models.
     """
     url = url or connection.warehouse_url()
-    args = ["build"]
+    args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if select:
         args += ["--select", *select.split(), "--indirect-selection", "cautious"]
     requested_at = datetime.now(UTC)

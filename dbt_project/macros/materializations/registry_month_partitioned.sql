@@ -75,7 +75,8 @@
         {% if new_columns != old_columns %}
             {% do exceptions.raise_compiler_error(
                 "The columns of " ~ this ~ " have changed (table: " ~ old_columns | join(', ')
-                ~ "; model: " ~ new_columns | join(', ') ~ "). Rebuild it with --full-refresh.") %}
+                ~ "; model: " ~ new_columns | join(', ') ~ "). Rebuild it (and the models after it) once from raw: "
+                ~ "python -m ingestion rebuild --select +tag:registry") %}
         {% endif %}
     {% endif %}
 
