@@ -213,9 +213,9 @@ def _print_registry_headlines(conn) -> None:
         return
     month, registered, in_programme, ended, share = row
     print(
-        f"\nRegisterutdrag {month:%Y-%m} (hela landet): {registered:,} inskrivna arbetslösa, varav "
-        f"{in_programme:,} i program; {ended:,} avaktualiserade, "
-        f"{float(share or 0):.0%} till arbete eller studier"
+        f"\nRegisterutdrag {month:%Y-%m} (hela landet): {tal(registered)} inskrivna arbetslösa, varav "
+        f"{tal(in_programme)} i program; {tal(ended)} avaktualiserade, "
+        f"{andel(float(share or 0), 0)} till arbete eller studier"
     )
     groups = conn.execute(
         """select malgrupp, n_registered_unemployed from marts.mart_jobseekers_monthly
@@ -223,14 +223,14 @@ def _print_registry_headlines(conn) -> None:
         (month,),
     ).fetchall()
     if groups:
-        print("  målgrupper: " + ", ".join(f"{g} {n:,}" for g, n in groups if n is not None))
+        print("  målgrupper: " + ", ".join(f"{g} {tal(n)}" for g, n in groups if n is not None))
     cells, suppressed = conn.execute(
         """select count(*), count(*) filter (where n_registered_unemployed_suppressed)
            from marts.mart_jobseekers_monthly where manad = %s and niva = 'kommun'""",
         (month,),
     ).fetchone()
     print(
-        f"  röjandekontroll: {suppressed} av {cells} kommunceller undertryckta (färre än 5, eller för att "
+        f"  röjandekontroll: {tal(suppressed)} av {tal(cells)} kommunceller undertryckta (färre än 5, eller för att "
         "en summa annars skulle avslöja dem)"
     )
     transition = conn.execute(
@@ -240,6 +240,6 @@ def _print_registry_headlines(conn) -> None:
     ).fetchall()
     for event_month, event_type, n, share in transition:
         print(
-            f"  {event_type} {event_month:%Y-%m}: {n:,} lämnade, {float(share or 0):.0%} fick arbete eller "
+            f"  {event_type} {event_month:%Y-%m}: {tal(n)} lämnade, {andel(float(share or 0), 0)} fick arbete eller "
             "började studera inom 90 dagar"
         )

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from ingestion.core import config
+from ingestion.core.numbers import tal
 from ingestion.db import connection
 from ingestion.orchestration.runner import run_all
 from ingestion.orchestration.summary import print_headlines, print_summary
@@ -72,7 +73,7 @@ def demo() -> None:
         from ingestion.synthetic.registry import generate_registry
 
         print(
-            f"… genererar syntetiska registerutdrag (6 månader à {DEMO_REGISTRY_ROWS:,} rader) till {registry}",
+            f"… genererar syntetiska registerutdrag (6 månader à {tal(DEMO_REGISTRY_ROWS)} rader) till {registry}",
             flush=True,
         )
         months = [f"2025{m:02d}" for m in range(1, 7)]
