@@ -12,9 +12,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal
-
 from ingestion.core import config
+from ingestion.core.numbers import tal
 
 
 @dataclass
@@ -30,10 +29,6 @@ class CsvError(ValueError):
     and quotes nothing delivered."""
 
     addressed_to_sender = True
-
-
-def _number(n: int) -> str:
-    return format_decimal(n, locale="sv_SE")
 
 
 def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tuple[int, list[str]]]:
@@ -59,7 +54,7 @@ def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tu
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise CsvError(
-                    f"rad {start} har ett fält som är längre än {_number(most_chars)} tecken; så långa fält tas "
+                    f"rad {start} har ett fält som är längre än {tal(most_chars)} tecken; så långa fält tas "
                     "inte emot (MAX_FIELD_CHARS), så filen läses inte vidare"
                 ) from None
             what = "rubrikraden" if start == 1 else f"rad {start}"
@@ -69,7 +64,7 @@ def records(text: str, delimiter: str = ";", strict: bool = True) -> Iterator[tu
         n_rows += 1
         if n_rows > most_rows:
             raise CsvError(
-                f"filen har fler än {_number(most_rows)} rader; högst {_number(most_rows)} rader per fil tas emot "
+                f"filen har fler än {tal(most_rows)} rader; högst {tal(most_rows)} rader per fil tas emot "
                 "(MAX_ROWS_PER_FILE), så filen läses inte vidare"
             )
         yield start, record

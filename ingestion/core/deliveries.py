@@ -21,9 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from babel.numbers import format_decimal
-
 from ingestion.core import config
+from ingestion.core.numbers import tal
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +62,8 @@ def check_archive(archive: zipfile.ZipFile, name: str) -> None:
 def _size(n: int) -> str:
     """A limit in bytes as a sender reads it: whole MiB as MiB, anything else in bytes (``65 536 byte``)."""
     if n >= 2**20 and n % 2**20 == 0:
-        return f"{format_decimal(n // 2**20, locale='sv_SE')} MiB"
-    return f"{format_decimal(n, locale='sv_SE')} byte"
+        return f"{tal(n // 2**20)} MiB"
+    return f"{tal(n)} byte"
 
 
 class BoundedGzip:
@@ -132,6 +131,12 @@ def _lstat_times(path: Path) -> tuple[float, float]:
     return st.st_mtime, max(st.st_mtime, st.st_ctime)
 
 
+def changed_at(path: Path) -> float:
+    """When ``path`` last changed on this machine: the newer of its mtime and ctime (a copy that keeps the
+    sender's mtime still sets the ctime). The quiet period and the registry's "sent again" rule use it."""
+    return _lstat_times(path)[1]
+
+
 def upload_finished(path: Path, root: Path | None = None, companions: Iterable[Path] = ()) -> bool:
     """Whether the upload of the delivery at ``path`` (a file, a zip or a delivery folder, with the
     ``companions`` that belong to it, e.g. a registry month's code lists) is finished.
@@ -177,9 +182,9 @@ def upload_finished(path: Path, root: Path | None = None, companions: Iterable[P
         "väntar på att uppladdningen av %s blir klar (ändrad för %s s sedan och ingen markörfil %s: läses när den "
         "varit oförändrad i %s s)",
         shown,
-        format_decimal(max(int(age), 0), locale="sv_SE"),
+        tal(max(int(age), 0)),
         marker,
-        format_decimal(quiet, locale="sv_SE"),
+        tal(quiet),
     )
     return False
 
@@ -220,7 +225,7 @@ def read_delivery(path: Path) -> Delivery:
         size, most = sum(p.stat().st_size for p in paths), archive_limits()[0]
         if size > most:  # a folder is read whole, like a zip: the same limit, checked before reading
             raise UnsafeArchive(
-                f"leveransens filer är tillsammans {format_decimal(size // 2**20, locale='sv_SE')} MiB; högst "
+                f"leveransens filer är tillsammans {tal(size // 2**20)} MiB; högst "
                 f"{_size(most)} tas emot (MAX_UNPACKED_BYTES)"
             )
         return Delivery(name=path.name, path=path, files={p.name: p.read_bytes() for p in paths})

@@ -22,7 +22,7 @@ import psycopg
 
 from ingestion.core import config, reference
 from ingestion.core.csv_files import records
-from ingestion.core.deliveries import make_private, private_dir, quarantine, upload_finished, write_private
+from ingestion.core.deliveries import changed_at, make_private, private_dir, quarantine, upload_finished, write_private
 from ingestion.core.numbers import andel, tal
 from ingestion.core.outcome import Outcome
 from ingestion.core.problems import Problem, render_report, unreadable
@@ -152,21 +152,14 @@ def delivery_state(conn: psycopg.Connection, path: Path, digest: str | None = No
                    where m.extract = %s and m.manad = %s)""",
         (SOURCE, digest, extract, first_of_month(month_of(path)), digest, extract, first_of_month(month_of(path))),
     ).fetchone()
-    seen, in_force, changed_at = row
+    seen, in_force, in_force_since = row
     if not seen:
         if extract == "sokande" and already_loaded(conn, SOURCE, legacy_checksum(path)) is not None:
             return None
         return "new"
-    if in_force or changed_at is None:
+    if in_force or in_force_since is None:
         return None
-    return RESTORE if arrived_at(path) > changed_at.timestamp() else None
-
-
-def arrived_at(path: Path) -> float:
-    """When the file last changed on this machine: the newer of its modification and status-change times
-    (a copy that keeps the sender's modification time still sets the status-change time)."""
-    status = path.stat()
-    return max(status.st_mtime, status.st_ctime)
+    return RESTORE if changed_at(path) > in_force_since.timestamp() else None
 
 
 CODE_LISTS = "kodlistor"  # the item of the code-list changes, after the months (digits sort first)
@@ -183,15 +176,13 @@ def code_list_paths(folder: Path) -> list[Path]:
     )
 
 
-def changed_code_lists(conn: psycopg.Connection, folder: Path) -> list[Path]:
-    """Code-list files whose content has not been loaded yet."""
+def changed_code_lists(conn: psycopg.Connection, folder: Path) -> list[tuple[Path, str]]:
+    """Code-list files whose content has not been loaded yet, with their checksums."""
+    found = [(p, code_list_checksum(p)) for p in code_list_paths(folder)]
     return [
-        p
-        for p in code_list_paths(folder)
-        if conn.execute(
-            "select 1 from meta.registry_code_lists where checksum = %s", (code_list_checksum(p),)
-        ).fetchone()
-        is None
+        (p, digest)
+        for p, digest in found
+        if conn.execute("select 1 from meta.registry_code_lists where checksum = %s", (digest,)).fetchone() is None
     ]
 
 
@@ -459,7 +450,7 @@ def process_month(
     outcomes = []
     with connection.connect(url) as conn:
         states = {p: delivery_state(conn, p) for p in paths}
-    for path in sorted((p for p in paths if states[p]), key=lambda p: (arrived_at(p), str(p))):
+    for path in sorted((p for p in paths if states[p]), key=lambda p: (changed_at(p), str(p))):
         process_one = process_jobtracks if TRACK_PATTERN.match(path.name) else process_jobseekers
         outcomes.append(process_one(path, run_id, url, restore=states[path] == RESTORE))
     return outcomes
@@ -476,7 +467,6 @@ def process_code_lists(landing: Path | None = None, run_id: str | None = None, u
     outcomes = []
     with connection.connect(url) as conn:
         changed = changed_code_lists(conn, folder)
-        extracts = [p for p in delivery_files(folder) if FILE_PATTERN.match(p.name)]
         in_force = {
             (name, manad): digest
             for name, manad, digest in conn.execute(
@@ -484,13 +474,16 @@ def process_code_lists(landing: Path | None = None, run_id: str | None = None, u
                    join meta.load_audit a on a.load_id = m.rows_load_id where m.extract = 'sokande'"""
             )
         }
-    for file in changed:
-        digest = code_list_checksum(file)
-        months = sorted(
-            first_of_month(month_of(p))
-            for p in extracts
-            if file in code_list_files(p) and in_force.get((p.name, first_of_month(month_of(p)))) == checksum(p)
-        )
+    # the extracts whose content is the one in force for their month (each hashed once, and only when its
+    # name and month are those of a load in force), with the code lists each resolves to
+    extracts = [p for p in delivery_files(folder) if FILE_PATTERN.match(p.name)] if changed else []
+    used = [
+        (first_of_month(month_of(p)), code_list_files(p))
+        for p in extracts
+        if (key := (p.name, first_of_month(month_of(p)))) in in_force and in_force[key] == checksum(p)
+    ]
+    for file, digest in changed:
+        months = sorted(month for month, lists in used if file in lists)
         if not months:  # no month in force uses it: remembered as seen; a month that comes with it checks it
             with connection.connect(url) as conn, conn.transaction():
                 conn.execute("set local role warehouse_loader")
