@@ -54,3 +54,53 @@ def write(folder: Path, rows: list[str], name: str = "sokande_202406.txt", heade
     data = text.encode("cp1252")
     path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     return path
+
+
+# The delivered order of the columns the loader copies (from KOMMUNKOD on), for copy_lines below
+_DELIVERED_ORDER = (
+    "kommunkod",
+    "kon",
+    "fodelsear",
+    "fodelseregion",
+    "sokandekategori",
+    "etablering",
+    "funktionsnedsattning",
+    "ekonomiskt_bistand",
+    "inskrivningsdatum",
+    "avaktualiseringsdatum",
+    "avaktualiseringsorsak",
+    "projektkod",
+)
+
+
+def copy_tuples(data: bytes) -> list[dict[str, bytes | None]]:
+    """The loader's binary COPY tuples (without signature and trailer), read here with ``struct`` by the
+    format's documentation, independently of the code that wrote them: a column → bytes (None: NULL) per row."""
+    import struct
+
+    from ingestion.sources.registry.contract import COPY_COLUMNS
+
+    rows, at = [], 0
+    while at < len(data):
+        (n_fields,) = struct.unpack_from(">h", data, at)
+        at += 2
+        assert n_fields == len(COPY_COLUMNS)
+        fields: list[bytes | None] = []
+        for _ in range(n_fields):
+            (length,) = struct.unpack_from(">i", data, at)
+            at += 4
+            fields.append(None if length == -1 else data[at : at + length])
+            at += max(length, 0)
+        rows.append(dict(zip(COPY_COLUMNS, fields, strict=True)))
+    return rows
+
+
+def copy_lines(data: bytes) -> list[str]:
+    """The COPY tuples as ``line|pseudonym|KOMMUNKOD|…|PROJEKTKOD`` (UTF-8 decoded, NULL as empty),
+    for assertions that read like the delivered rows."""
+    lines = []
+    for t in copy_tuples(data):
+        line = int.from_bytes(t["_source_row"], "big", signed=True)
+        rest = [(t[c] or b"").decode("utf-8") for c in _DELIVERED_ORDER]
+        lines.append("|".join([str(line), t["person_id"].hex(), *rest]))
+    return lines

@@ -219,3 +219,46 @@ def test_job_tracks_reject_the_pair_on_a_bad_track_and_rows_on_bad_participants(
     assert "198502260841" not in report and "8502260841" not in report
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select count(*) from raw.registry_jobtrack_participants").fetchone()[0] == 0
+
+
+def test_every_column_arrives_as_delivered(db_url, quarantine, tmp_path, key):
+    """The binary COPY (extract._copy_lines) against the rows as written here: each column's value, NULL
+    for an empty field, the leading zero of KOMMUNKOD restored, Windows-1252 text stored as the same
+    characters, the line number and the pseudonym."""
+    delivered = [
+        row(PNR=pnr("19850412", "238"), KOMMUNKOD="180", PROJEKTKOD="JS-0180-0042 Södertörn"),
+        row(PNR=pnr("19640101", "111"), KOMMUNKOD="2584", SOKANDEKATEGORI="", ETABLERING="", KON="M"),
+        row(
+            PNR=pnr("20000229", "123")[:8] + "-" + pnr("20000229", "123")[8:],
+            FODELSEAR="2000",
+            FODELSEREGION="UE",
+            FUNKTIONSNEDSATTNING="J",
+            EKONOMISKT_BISTAND="",
+            AVAKTUALISERINGSDATUM="2024-06-30",
+            AVAKTUALISERINGSORSAK="03",
+            PROJEKTKOD="Å€",
+        ),
+    ]
+    folder = tmp_path / "landing" / "registry"
+    folder.mkdir(parents=True)
+    for name in ("sokandekategorier.csv", "avaktualiseringsorsaker.csv"):
+        shutil.copy(FIXTURES / name, folder)
+    write(folder, delivered)
+    [outcome] = registry_pipeline.ingest(tmp_path / "landing")
+    assert outcome["status"] == "loaded" and outcome["n_rows"] == 3
+    columns = (
+        "kommunkod, kon, fodelsear, fodelseregion, sokandekategori, etablering, funktionsnedsattning, "
+        "ekonomiskt_bistand, inskrivningsdatum, avaktualiseringsdatum, avaktualiseringsorsak, projektkod"
+    )
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute(
+            f"select _source_row, person_id::text, manad::text, {columns} from raw.registry_jobseekers order by 1"
+        ).fetchall()
+    expected = []
+    for line, text in enumerate(delivered, start=2):
+        fields = text.split("|")
+        number = fields[0].replace("-", "")
+        kept = [value or None for value in fields[2:]]
+        kept[0] = kept[0].rjust(4, "0")
+        expected.append((line, pseudonym.pseudonymise(number.encode(), pseudonym.load_key()), "2024-06-01", *kept))
+    assert [(r[0], r[1].replace("-", ""), *r[2:]) for r in stored] == expected

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from registry_rows import pnr, row, write
+from registry_rows import copy_lines, pnr, row, write
 
 from ingestion.core import reference
 from ingestion.privacy import pseudonym
@@ -24,8 +24,7 @@ CODES = CodeLists(
 
 def run(path: Path, **kwargs):
     stats, blocks = stream(path, CODES, reference.municipality_codes(), KEY, **kwargs)
-    out = b"".join(blocks)
-    return stats, out.decode("cp1252").splitlines()
+    return stats, copy_lines(b"".join(blocks))
 
 
 def test_samples_june_sets_two_rows_aside_july_is_clean_invalid_breaks_tolerance():
@@ -128,7 +127,7 @@ def test_valid_variants_are_accepted(tmp_path):
     stats, lines = run(write(tmp_path, rows))
     assert stats.n_bad == 0, stats.rejects
     assert len(lines) == 4
-    assert lines[3].endswith("JS-0180-0042 Södertörn")  # cp1252 passes through to COPY unchanged
+    assert lines[3].endswith("JS-0180-0042 Södertörn")  # the same characters reach COPY (in UTF-8)
 
 
 def test_samordningsnummer_are_accepted_and_pseudonymised_like_personnummer(tmp_path):
@@ -266,3 +265,25 @@ def test_a_byte_windows_1252_does_not_define_sets_the_row_aside(tmp_path):
     assert [(r.line, r.reason) for r in stats.rejects] == [
         (3, "raden innehåller styrtecken, omvänt snedstreck eller tecken utanför Windows-1252")
     ]
+
+
+def test_the_copied_columns_are_those_the_copy_statement_names_in_its_order():
+    from ingestion.sources.registry.contract import COPY_COLUMNS
+    from ingestion.sources.registry.extract import _COPIED
+
+    assert COPY_COLUMNS[:2] == ("_source_row", "person_id")
+    assert [HEADER[column].lower() for column in _COPIED] == list(COPY_COLUMNS[2:])
+
+
+def test_projektkod_beyond_ascii_reaches_copy_as_the_same_characters_beside_rows_set_aside(tmp_path):
+    longest = "€Åäö" * 10  # 40 characters, 100 bytes in UTF-8
+    rows = [
+        row(PROJEKTKOD="Ärende"),
+        row(PNR=pnr(serial="001"), KON="Ö"),  # set aside: a byte beyond ASCII in a row that is not copied
+        row(PNR=pnr(serial="002")),
+        row(PNR=pnr(serial="003"), PROJEKTKOD=longest),
+        row(PNR=pnr(serial="004"), PROJEKTKOD=longest + "x"),  # 41 characters: set aside
+    ]
+    stats, lines = run(write(tmp_path, rows), block_size=300)  # several blocks, some without such a byte
+    assert stats.n_bad == 2 and len(lines) == 3
+    assert [line.split("|")[-1] for line in lines] == ["Ärende", "", longest]

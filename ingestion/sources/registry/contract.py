@@ -33,8 +33,9 @@ HEADER = (
     "AVAKTUALISERINGSORSAK",
     "PROJEKTKOD",
 )
-# The COPY input: line, pseudonym, then the delivered columns from KOMMUNKOD on (PNR and MANAD are
-# dropped: MANAD is the partition's month, a column default of the month's table).
+# The COPY input (binary): line, pseudonym, KOMMUNKOD, the columns of one width, then the others (the
+# order the loader builds them in, extract._copy_lines). PNR and MANAD are dropped: MANAD is the
+# partition's month, a column default of the month's table.
 COPY_COLUMNS = (
     "_source_row",
     "person_id",
@@ -42,11 +43,11 @@ COPY_COLUMNS = (
     "kon",
     "fodelsear",
     "fodelseregion",
+    "inskrivningsdatum",
     "sokandekategori",
     "etablering",
     "funktionsnedsattning",
     "ekonomiskt_bistand",
-    "inskrivningsdatum",
     "avaktualiseringsdatum",
     "avaktualiseringsorsak",
     "projektkod",

@@ -62,12 +62,43 @@ K, M, J, N = (ord(c) for c in "KMJN")
 # FODELSEREGION's two letters read as one number (first byte × 256 + second): SE, EU, UE
 REGION_SE, REGION_EU, REGION_UE = (ord(a) * 256 + ord(b) for a, b in ("SE", "EU", "UE"))
 UNDEFINED_CP1252 = np.array([0x81, 0x8D, 0x8F, 0x90, 0x9D], np.uint8)  # no character in Windows-1252
+# Bytes a row may not hold (one table lookup per byte): control characters but the line end, backslash,
+# DEL and the five bytes Windows-1252 leaves undefined
+_ODD = np.zeros(256, bool)
+_ODD[:SPACE] = True
+_ODD[[LF, CR]] = False
+_ODD[[BACKSLASH, DEL]] = True
+_ODD[UNDEFINED_CP1252] = True
 SEPARATORS = len(HEADER) - 1  # a well-formed line has 13 '|'
 CODE_SLOTS = 100  # the code lists' codes are two digits: 00..99
 MUNICIPALITY_SLOTS = 10_000  # municipality codes are four digits
 
-_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
-_POWERS = 10 ** np.arange(8, -1, -1)
+# The binary COPY tuple (MonthValidator._copy_lines): the delivered columns it copies, in the order of
+# COPY_COLUMNS after line and pseudonym; the prefix of each tuple (field count, the length of the line
+# and of the pseudonym; they fill in the rest); the 4-byte encoding of each field length L at 4 × L (0: −1,
+# NULL). A field is at most MAX_FIELD_BYTES long: PROJEKTKOD, the longest, is at most 40 characters (longer
+# rows are set aside by the checks), up to three bytes each in UTF-8.
+_COPIED = (
+    KOMMUNKOD,
+    KON,
+    FODELSEAR,
+    FODELSEREGION,
+    INSKRIVEN,
+    KATEGORI,
+    ETABLERING,
+    FUNKTION,
+    BISTAND,
+    AVAKT_DATUM,
+    AVAKT_ORSAK,
+    PROJEKTKOD,
+)
+_PREFIX = np.zeros(30, np.uint8)
+_PREFIX[[1, 5, 13]] = (len(_COPIED) + 2, 4, 16)
+MAX_FIELD_BYTES = 3 * 40
+_LENGTHS = np.concatenate([[-1], np.arange(1, MAX_FIELD_BYTES + 1)]).astype(">i4").view(np.uint8)
+# The binary COPY format's header (signature, flags, no extension) and trailer
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _DIGIT = np.zeros(256, bool)
 _DIGIT[ZERO : ZERO + 10] = True
@@ -256,11 +287,10 @@ class MonthValidator:
             return a[f[col] + k]
 
         problems: list[tuple[np.ndarray, str | None, str]] = []
-        # control characters and backslash would be read as something else by COPY, and the five bytes
-        # Windows-1252 leaves undefined would make the database refuse the whole COPY
-        odd = np.flatnonzero(
-            ((a < SPACE) & (a != LF) & (a != CR)) | (a == BACKSLASH) | (a == DEL) | np.isin(a, UNDEFINED_CP1252)
-        )
+        # no field of the contract holds a control character or a backslash (they were COPY's escapes when
+        # the rows went as text: still set aside, as before), and the five bytes Windows-1252 leaves
+        # undefined would make the database refuse the whole COPY
+        odd = np.flatnonzero(_ODD[a])
         odd = odd[odd < len(data)]
         if len(odd):
             bad_lines = np.zeros(n, bool)
@@ -403,7 +433,12 @@ class MonthValidator:
             return b""
         good_rows = rows[good]
         return self._copy_lines(
-            data, pnr_digits[good], lines[good_rows], f[KOMMUNKOD][good], e[PROJEKTKOD][good], kommun_len[good] == 3
+            a,
+            pnr_digits[good],
+            lines[good_rows],
+            [column[good] for column in f],
+            [column[good] for column in e],
+            kommun_len[good] == 3,
         )
 
     def _code(self, length, digits, col: int, known: np.ndarray) -> np.ndarray:
@@ -421,34 +456,76 @@ class MonthValidator:
 
     def _copy_lines(
         self,
-        data: bytes,
+        a: np.ndarray,
         digits: np.ndarray,
         lines: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
+        f: list[np.ndarray],
+        e: list[np.ndarray],
         short_kommun: np.ndarray,
     ) -> bytes:
-        """``line|pseudonym|KOMMUNKOD|…|PROJEKTKOD`` per good row (the leading zero of KOMMUNKOD restored).
+        """The good rows as binary COPY tuples, in the order of ``COPY_COLUMNS``: line, pseudonym, then the
+        delivered columns from KOMMUNKOD on (its leading zero restored).
 
-        The prefix (line number, pseudonym) is built for all rows at once with numpy; the delivered bytes
-        from KOMMUNKOD to the end of the row follow unchanged.
+        Binary, not text: the server then takes the pseudonym as 16 bytes instead of parsing 32 hex
+        digits, the larger part of its work on a month, and the text in UTF-8, its own encoding
+        (docs/performance.md). A tuple is a field count
+        and, per field, a 4-byte length (−1 for NULL: an empty field, as ``null ''`` was in text) and the
+        bytes. All rows are gathered at once with numpy from one ``source``: the block itself, a 30-byte
+        prefix per row (count, line, pseudonym) and a table of the lengths' encodings. Each field is two
+        segments of ``source`` (its length, its delivered bytes); the index into ``source`` runs up by one
+        within a segment and jumps between them: a cumulative sum of ones with the jumps put in.
         """
-        digest = pseudonym.aes_cmac(digits + np.uint8(ZERO), self.mac_key)
-        prefix = np.empty((len(lines), 43), np.uint8)
-        prefix[:, :9] = (lines[:, None] // _POWERS % 10 + ZERO).astype(np.uint8)  # 9 digits: up to 999 999 999
-        prefix[:, 9] = PIPE
-        prefix[:, 10:42:2] = _HEX[digest >> 4]
-        prefix[:, 11:42:2] = _HEX[digest & 15]
-        prefix[:, 42] = PIPE
-        prefixes = prefix.view("S43").ravel().tolist()
-        zero = np.zeros(len(lines), np.int64)
-        zero[short_kommun] = 1
-        out = [
-            head + b"0" + data[s:e] if z else head + data[s:e]
-            for head, s, e, z in zip(prefixes, starts.tolist(), ends.tolist(), zero.tolist(), strict=True)
-        ]
-        out.append(b"")
-        return b"\n".join(out)
+        m = len(lines)
+        prefix = np.empty((m, 30), np.uint8)
+        prefix[:] = _PREFIX
+        prefix[:, 6:10] = lines.astype(">u4").view(np.uint8).reshape(m, 4)
+        prefix[:, 14:30] = pseudonym.aes_cmac(digits + np.uint8(ZERO), self.mac_key)
+        block = a.copy()
+        kommun_start = f[KOMMUNKOD] - short_kommun  # a three-digit code: from the '|' before it, made a '0'
+        block[kommun_start[short_kommun]] = ZERO
+        start = np.stack([kommun_start, *(f[c] for c in _COPIED[1:])], axis=1).astype(np.int32)
+        length = np.stack([e[c] for c in _COPIED], axis=1).astype(np.int32) - start
+        parts = [block, prefix.ravel(), _LENGTHS]
+        extra = self._utf8_projektkod(a, f[PROJEKTKOD], e[PROJEKTKOD])
+        if extra is not None:  # the rare PROJEKTKOD beyond ASCII: its UTF-8 bytes after the rest of `source`
+            rows, texts = extra
+            sizes = np.array([len(text) for text in texts], np.int32)
+            start[rows, -1] = len(block) + prefix.size + len(_LENGTHS) + np.cumsum(sizes) - sizes
+            length[rows, -1] = sizes
+            parts.append(np.frombuffer(b"".join(texts), np.uint8))
+        n_fields = len(_COPIED)
+        segment_from = np.empty((m, 1 + 2 * n_fields), np.int32)  # where each segment's bytes are in `source`
+        segment_len = np.empty((m, 1 + 2 * n_fields), np.int32)
+        segment_from[:, 0] = len(block) + 30 * np.arange(m, dtype=np.int32)
+        segment_len[:, 0] = 30
+        segment_from[:, 1::2] = len(block) + prefix.size + 4 * length  # the encoding of the field's length
+        segment_len[:, 1::2] = 4
+        segment_from[:, 2::2] = start
+        segment_len[:, 2::2] = length
+        keep = segment_len.ravel() > 0
+        segment_from, segment_len = segment_from.ravel()[keep], segment_len.ravel()[keep]
+        segment_to = np.cumsum(segment_len, dtype=np.int64)
+        step = np.ones(int(segment_to[-1]), np.int32)
+        step[0] = segment_from[0]
+        step[segment_to[:-1]] = segment_from[1:] - segment_from[:-1] - segment_len[:-1] + 1
+        return np.take(np.concatenate(parts), np.cumsum(step, dtype=np.int32)).tobytes()
+
+    @staticmethod
+    def _utf8_projektkod(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[bytes]] | None:
+        """(rows, their PROJEKTKOD in UTF-8) for the good rows whose PROJEKTKOD has a byte beyond ASCII;
+        ``None`` when none has (the usual case). Every other column is ASCII once checked, so this is
+        all the conversion the server would otherwise do: text is sent in its own encoding, UTF-8, which
+        spares it a Windows-1252 conversion of every field (docs/performance.md)."""
+        high = np.flatnonzero(a >= 0x80)
+        if not len(high):
+            return None
+        row = np.searchsorted(starts, high, side="right") - 1
+        inside = (row >= 0) & (high < ends[np.maximum(row, 0)])
+        rows = np.unique(row[inside])
+        if not len(rows):
+            return None
+        texts = [a[s:e].tobytes().decode("cp1252").encode() for s, e in zip(starts[rows], ends[rows], strict=True)]
+        return rows, texts
 
 
 def _days(year: int, month: int) -> int:
@@ -506,14 +583,15 @@ def stream(
                     header_seen, line = True, 2
                     if not data:
                         continue
-                if line - 2 + data.count(b"\n") > most_rows:  # checked before the block goes anywhere
+                n_lines = data.count(b"\n")
+                if line - 2 + n_lines > most_rows:  # checked before the block goes anywhere
                     rows = tal(most_rows)
                     raise ExtractError(
                         f"filen har fler än {rows} rader; högst {rows} rader per utdrag tas emot "
                         "(REGISTRY_MAX_ROWS), så filen läses inte vidare"
                     )
                 yield data, line
-                line += data.count(b"\n")
+                line += n_lines
         except LineTooLong as error:  # the line after the blocks read so far
             raise ExtractError(
                 f"rad {line} är längre än {tal(error.args[0])} byte utan radbrytning (en rad i utdraget är några "

@@ -22,7 +22,7 @@ from ingestion.sources.registry.contract import (
     PARENT,
     SOURCE,
 )
-from ingestion.sources.registry.extract import Reject, Stats
+from ingestion.sources.registry.extract import COPY_SIGNATURE, COPY_TRAILER, Reject, Stats
 
 if TYPE_CHECKING:
     import psycopg
@@ -181,13 +181,21 @@ def load_jobseeker_month(
                 table, sql.Literal(load_id), sql.Literal(month)
             )
         )
-        copy_sql = sql.SQL(
-            "copy {} ({}) from stdin with (format text, delimiter '|', null '', freeze true, encoding 'WIN1252')"
-        )
+        # Binary tuples (extract._copy_lines) with their text in UTF-8: the server reads binary text in the
+        # client encoding, so that is UTF-8 for the COPY whatever the connection had
+        encoding = conn.execute("show client_encoding").fetchone()[0]
+        conn.execute("set local client_encoding to 'UTF8'")
+        copy_sql = sql.SQL("copy {} ({}) from stdin with (format binary, freeze true)")
         cursor = conn.cursor()
-        with cursor.copy(copy_sql.format(table, sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS)))) as copy:
+        from psycopg.copy import QueuedLibpqWriter
+
+        columns = sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS))
+        with cursor.copy(copy_sql.format(table, columns), writer=QueuedLibpqWriter(cursor)) as copy:
+            copy.write(COPY_SIGNATURE)
             for block in blocks:
                 copy.write(block)
+            copy.write(COPY_TRAILER)
+        conn.execute(sql.SQL("set local client_encoding to {}").format(sql.Literal(encoding)))
         if not stats.within_tolerance:
             raise ToleranceExceeded
         override = guard_month(conn, "sokande", month, checksum, stats.n_good)
