@@ -146,6 +146,8 @@ def print_headlines() -> None:
             _print_survey_headlines(conn)
         if conn.execute("select to_regclass('marts.mart_jobseekers_monthly') is not null").fetchone()[0]:
             _print_registry_headlines(conn)
+        if conn.execute("select to_regclass('marts.mart_agreement_outcomes') is not null").fetchone()[0]:
+            _print_outcome_headlines(conn)
 
 
 def _print_survey_headlines(conn) -> None:
@@ -242,4 +244,48 @@ def _print_registry_headlines(conn) -> None:
         print(
             f"  {event_type} {event_month:%Y-%m}: {tal(n)} lämnade, {andel(float(share or 0), 0)} fick arbete eller "
             "började studera inom 90 dagar"
+        )
+
+
+def _count(value: int | None, suppressed: bool | None) -> str:
+    """A published count in Swedish formatting; ``–`` where no figure is shown (suppressed or not reported)."""
+    return "–" if value is None or suppressed else tal(value)
+
+
+def _print_outcome_headlines(conn) -> None:
+    """Registry figures beside what the agreements reported, for a few agreements of the latest half-year with
+    forms, and the coverage comparison for the long-term unemployed."""
+    latest = conn.execute(
+        "select max(period) from marts.mart_agreement_outcomes where reported_participants is not null"
+    ).fetchone()[0]
+    if latest is None:
+        return
+    rows = conn.execute(
+        """select overenskommelse_id, malgrupp, n_months_loaded, n_registered_unemployed,
+                  n_registered_unemployed_suppressed, n_ended_to_work_or_studies, n_ended_to_work_or_studies_suppressed,
+                  reported_participants, reported_to_work + reported_to_studies
+           from marts.mart_agreement_outcomes
+           where period = %s and dimension = 'alla' and malgrupp <> 'alla' and reported_participants is not null
+           order by n_registered_unemployed desc nulls last, overenskommelse_id, malgrupp limit 4""",
+        (latest,),
+    ).fetchall()
+    months = rows[0][2]
+    print(f"\nÖverenskommelser {latest}, registret bredvid vad parterna rapporterade ({months} av 6 månader inlästa):")
+    for agreement, group, _, registered, reg_s, to_work, work_s, reported, reported_work in rows:
+        print(
+            f"  {agreement} {group}: registret {_count(registered, reg_s)} inskrivna arbetslösa, "
+            f"{_count(to_work, work_s)} till arbete eller studier; formuläret {_count(reported, False)} deltagare, "
+            f"{_count(reported_work, False)} till arbete eller studier"
+        )
+    coverage = conn.execute(
+        """select tackning, share_ended_to_work_or_studies from marts.mart_coverage_outcomes
+           where period = %s and niva = 'riket' and basis = 'utan_centrala' and malgrupp = 'langtidsarbetslosa'
+             and dimension = 'alla' and tackning in ('tackt', 'ej_tackt') order by tackning desc""",
+        (latest,),
+    ).fetchall()
+    if len(coverage) == 2 and all(share is not None for _, share in coverage):
+        (_, covered), (_, uncovered) = coverage
+        print(
+            f"  långtidsarbetslösa som lämnade till arbete eller studier: {andel(float(covered), 0)} i kommuner med "
+            f"en regional eller lokal överenskommelse för gruppen, {andel(float(uncovered), 0)} i kommuner utan"
         )

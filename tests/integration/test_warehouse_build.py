@@ -170,6 +170,8 @@ def test_marts_pass_gx_and_analyst_reads_only_marts(built):
     assert validate_marts(built) == {
         "validated": ["mart_agreement_summary", "mart_municipality_coverage"],
         "skipped_no_deliveries": [
+            "mart_agreement_outcomes",
+            "mart_coverage_outcomes",
             "mart_jobseekers_monthly",
             "mart_jobtrack_outcomes",
             "mart_jobtracks_active",

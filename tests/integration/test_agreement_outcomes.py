@@ -1,0 +1,215 @@
+"""Outcomes per agreement and by coverage (issue 12) on a real PostgreSQL: the sample register (two
+snapshots), follow-up forms and registry months (June 2024, then July) loaded by their pipelines and
+built with dbt. Checked against counts recomputed here from the person-level facts, independently of
+the marts' SQL: distinct persons per agreement (a mover once), tackt / ej_tackt / alla; no count of
+1–4 shown; analysts read the marts but not the person-level join; the reported figures beside; and a
+new month rebuilds only its half-year."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ingestion import sources
+from ingestion.orchestration.transform import dbt_build
+from ingestion.privacy import pseudonym
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+OUTCOMES = "+mart_agreement_outcomes +mart_coverage_outcomes"
+COUNTS = ["n_registered_unemployed", "n_ended", "n_ended_to_work", "n_ended_to_studies", "n_ended_to_work_or_studies"]
+# the target groups as fct_jobseeker_month's flags: registered unemployed in the month's own groups,
+# endings in the effective ones (the month before, for the month a registration ended)
+GROUP_FLAG = {
+    "alla": ("true", "true"),
+    **{
+        g: (g, f"effective_{g}")
+        for g in (
+            "unga",
+            "nyanlanda",
+            "funktionsnedsattning",
+            "ekonomiskt_bistand",
+            "utrikes_fodda_kvinnor",
+            "langtidsarbetslosa",
+        )
+    },
+}
+
+
+def fetch(url: str, query: str, *params) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def xmins(url: str, period: str) -> Counter:
+    """How many rows of the half-year each transaction wrote: unchanged rows keep theirs."""
+    return Counter(
+        dict(
+            fetch(
+                url,
+                "select xmin::text, count(*) from marts.mart_agreement_outcomes where period = %s group by 1",
+                period,
+            )
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def warehouse(test_db_factory, tmp_path_factory) -> dict:
+    url = test_db_factory()
+    work = tmp_path_factory.mktemp("outcomes")
+    landing = work / "landing"
+    seen: dict = {"url": url}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WAREHOUSE_URL", url)
+        patch.setenv("QUARANTINE_DIR", str(work / "quarantine"))
+        patch.setenv("QUARANTINE_MODE", "copy")
+        patch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
+        patch.setenv(pseudonym.KEY_ENV, "test-key-" + "0123456789" * 4)
+        for snapshot in ("overenskommelser_2024-06-30", "overenskommelser_2024-12-31"):
+            shutil.copytree(FIXTURES / "agreement_register" / snapshot, landing / "agreement_register" / snapshot)
+        (landing / "followup_forms").mkdir(parents=True)
+        for form in (FIXTURES / "followup_forms").glob("*.*"):
+            shutil.copy(form, landing / "followup_forms" / form.name)
+        registry = landing / "registry"
+        registry.mkdir()
+        for name in ("sokande_202406.txt", "sokandekategorier.csv", "avaktualiseringsorsaker.csv"):
+            shutil.copy(FIXTURES / "registry" / name, registry / name)
+        for source in ("agreement_register", "followup_forms", "registry"):
+            sources.ingest(source, landing)
+        dbt_build(url, select=OUTCOMES)
+        seen["june_only"] = xmins(url, "2024H1")
+        shutil.copy(FIXTURES / "registry" / "sokande_202407.txt.gz", registry / "sokande_202407.txt.gz")
+        sources.ingest("registry", landing)
+        dbt_build(url, select=OUTCOMES)
+        seen["with_july"] = xmins(url, "2024H1")
+        yield seen
+
+
+def test_a_new_month_rebuilds_only_its_half_year(warehouse):
+    url = warehouse["url"]
+    assert sum(warehouse["june_only"].values()) > 0
+    assert warehouse["with_july"] == warehouse["june_only"]  # 2024H1 untouched when July came
+    assert fetch(
+        url, "select period, max(n_months_loaded) from marts.mart_agreement_outcomes group by 1 order by 1"
+    ) == [
+        ("2024H1", 1),
+        ("2024H2", 1),
+    ]
+
+
+def test_agreement_counts_are_distinct_persons_in_its_municipalities(warehouse):
+    """Every shown count of every agreement, half-year and target group (breakdown alla), recomputed from
+    restricted.fct_jobseeker_month and the agreements' coverage: persons with a month in one of the
+    agreement's municipalities, in the group and with the measure's condition that month."""
+    url = warehouse["url"]
+    conditions = {
+        "n_registered_unemployed": "is_registered_unemployed",
+        "n_ended": "ended",
+        "n_ended_to_work_or_studies": "(ended_to_work or ended_to_studies)",
+    }
+    checked = 0
+    for group, (own, effective) in GROUP_FLAG.items():
+        for count, condition in conditions.items():
+            flag = own if count == "n_registered_unemployed" else effective
+            expected = dict(
+                fetch(
+                    url,
+                    f"""select c.overenskommelse_id || ' ' || c.period, count(distinct m.person_id)
+                        from intermediate.int_agreement_outcomes__coverage c
+                        join restricted.fct_jobseeker_month m
+                          on m.kommunkod = c.kommunkod
+                         and to_char(m.manad, 'YYYY') || case when extract(month from m.manad) <= 6
+                                                              then 'H1' else 'H2' end = c.period
+                        where c.malgrupp = %s and {flag} and {condition}
+                        group by 1""",
+                    group,
+                )
+            )
+            shown = fetch(
+                url,
+                f"""select overenskommelse_id || ' ' || period, {count}, {count}_suppressed
+                    from marts.mart_agreement_outcomes
+                    where malgrupp = %s and dimension = 'alla'""",
+                group,
+            )
+            for key, value, suppressed in shown:
+                if suppressed:
+                    assert value is None
+                    continue
+                assert value == expected.get(key, 0), (group, count, key)
+                checked += 1
+    assert checked > 50
+
+
+def test_coverage_counts_tackt_ej_tackt_and_alla(warehouse):
+    url = warehouse["url"]
+    expected = dict(
+        fetch(
+            url,
+            """with covered as (
+                   select distinct period, kommunkod from intermediate.int_agreement_outcomes__coverage
+                   where malgrupp = 'alla' and niva <> 'central'
+               ), months as (
+                   select m.person_id, m.kommunkod,
+                          to_char(m.manad, 'YYYY') || case when extract(month from m.manad) <= 6
+                                                           then 'H1' else 'H2' end as period
+                   from restricted.fct_jobseeker_month m where m.is_registered_unemployed
+               )
+               select months.period || ' ' || case when covered.kommunkod is null then 'ej_tackt' else 'tackt' end,
+                      count(distinct months.person_id)
+               from months left join covered using (period, kommunkod)
+               group by 1
+               union all
+               select period || ' alla', count(distinct person_id) from months group by 1""",
+        )
+    )
+    shown = fetch(
+        url,
+        """select period || ' ' || tackning, n_registered_unemployed, n_registered_unemployed_suppressed
+           from marts.mart_coverage_outcomes
+           where niva = 'riket' and basis = 'utan_centrala' and malgrupp = 'alla' and dimension = 'alla'""",
+    )
+    assert len(shown) == 6
+    for key, value, suppressed in shown:
+        assert suppressed or value == expected.get(key, 0), key
+    assert {k: v for k, v, _ in shown}["2024H1 alla"] > 0
+
+
+def test_no_count_of_one_to_four_is_shown_and_analysts_cannot_read_persons(warehouse):
+    url = warehouse["url"]
+    for mart in ("mart_agreement_outcomes", "mart_coverage_outcomes"):
+        for count in COUNTS:
+            assert fetch(url, f"select count(*) from marts.{mart} where {count} between 1 and 4") == [(0,)]
+            assert fetch(
+                url, f"select count(*) from marts.{mart} where {count}_suppressed and {count} is not null"
+            ) == [(0,)]
+        assert fetch(url, f"select count(*) from marts.{mart} where n_ended_suppressed")[0][0] > 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("set role analyst")
+        assert conn.execute("select count(*) from marts.mart_agreement_outcomes").fetchone()[0] > 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select 1 from restricted.fct_jobseeker_period limit 1")
+
+
+def test_reported_figures_stand_beside_the_registry(warehouse):
+    """The current forms of 2024H1 are in the mart as delivered: alla sums each form's rows."""
+    url = warehouse["url"]
+    reported = dict(
+        fetch(
+            url,
+            """select overenskommelse_id || ' ' || malgrupp, sum(n_participants)
+               from marts.fct_followup_participants where is_current and period = '2024H1' group by 1""",
+        )
+    )
+    shown = fetch(
+        url,
+        """select overenskommelse_id || ' ' || malgrupp, reported_participants from marts.mart_agreement_outcomes
+           where period = '2024H1' and dimension = 'alla' and reported_participants is not null""",
+    )
+    assert shown, "no agreement of the sample register has a form beside its registry figures"
+    for key, value in shown:
+        assert value == reported[key], key
