@@ -46,6 +46,7 @@ from ingestion.db import connection, embedded
 from ingestion.orchestration.transform import dbt
 from ingestion.privacy import pseudonym
 from ingestion.sources.registry import pipeline as registry_pipeline
+from ingestion.synthetic.demo import mark_finished_uploads
 from ingestion.synthetic.register import generate_register
 from ingestion.synthetic.registry import generate_registry, write_jobseeker_month
 
@@ -241,6 +242,8 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         # a national register (~600 agreements, half-yearly snapshots over the months), for the outcome marts
         snapshots = sorted({date(int(m[:4]), 6, 30) if int(m[4:]) <= 6 else date(int(m[:4]), 12, 31) for m in months})
         generate_register(landing / "agreement_register", n_agreements=600, snapshot_dates=snapshots, seed=2024)
+        mark_finished_uploads(landing)  # the ready markers a sender writes (else the quiet period holds them back)
+        mark_finished_uploads(later.parent)
         print(f"… generated {len(months)} months × {rows:,} rows in {time.perf_counter() - start:.0f} s", flush=True)
 
         # 1. loader vs psql \copy, on the first three months (median of each)
