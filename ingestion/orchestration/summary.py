@@ -160,7 +160,8 @@ def _print_survey_headlines(conn) -> None:
     print("\nEnkäter (svarsfrekvens = besvarade / utskickade utan felaktiga kontakter):")
     for enkat_id, omgang, sent, net, answered, rate in waves:
         print(
-            f"  {enkat_id:<16} {omgang:<6} {sent:>5} utskick, {answered:>5} svar av {net:>5} ({float(rate or 0):.0%})"
+            f"  {enkat_id:<16} {omgang:<6} {tal(sent):>5} utskick, {tal(answered):>5} svar av {tal(net):>5} "
+            f"({andel(float(rate or 0), 0)})"
         )
     n_trend = conn.execute("select count(distinct comparable_question_key) from marts.mart_survey_trend").fetchone()[0]
     print(f"  {n_trend} frågor kan jämföras över omgångar (marts.mart_survey_trend)")
@@ -177,9 +178,9 @@ def _print_followup_headlines(conn) -> None:
         return
     period, expected, received, on_time, unexpected = row
     print(
-        f"\nUppföljningsformulär {period}: {expected} förväntade, {received} inkomna "
-        f"({received / expected:.0%}), {on_time} i tid; {expected - received} saknas; "
-        f"{unexpected} formulär från överenskommelser som inte var skyldiga att skicka"
+        f"\nUppföljningsformulär {period}: {tal(expected)} förväntade, {tal(received)} inkomna "
+        f"({andel(received / expected, 0)}), {tal(on_time)} i tid; {tal(expected - received)} saknas; "
+        f"{tal(unexpected)} formulär från överenskommelser som inte var skyldiga att skicka"
         if expected
         else f"\nUppföljningsformulär {period}: inga förväntade formulär"
     )
@@ -189,8 +190,8 @@ def _print_followup_headlines(conn) -> None:
     ).fetchone()
     if ended:
         print(
-            f"  deltagare som avslutat {period}: {ended}, varav {to_work / ended:.0%} till arbete "
-            f"och {to_studies / ended:.0%} till studier"
+            f"  deltagare som avslutat {period}: {tal(ended)}, varav {andel(to_work / ended, 0)} till arbete "
+            f"och {andel(to_studies / ended, 0)} till studier"
         )
     moves = dict(
         conn.execute(
