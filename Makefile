@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LANDING ?=
 
-.PHONY: help setup db stop airflow-init demo run hostile test lint airflow docs bench lock clean
+.PHONY: help setup db stop airflow-init demo run hostile test lint airflow docs report bench lock clean
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
@@ -33,6 +33,7 @@ help:
 	@echo "make hostile           write issue 11's hostile and broken deliveries and run every pipeline over them"
 	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
 	@echo "make docs              generate the dbt documentation (dbt_project/target/index.html)"
+	@echo "make report [PERIOD=2025H1] [DATABASE=samverkan_demo]  the situation report's editions (work in progress)"
 	@echo "make stop              stop the embedded PostgreSQL"
 
 setup: $(VENV)/.installed $(DBT_VENV)/.installed
@@ -102,6 +103,10 @@ bench: db
 
 docs: db
 	@$(BIN)/python -m ingestion docs
+
+# The national situation report (issue 13, in progress): HTML editions for the country and each county
+report: db
+	@$(BIN)/python -m ingestion report $(if $(PERIOD),--period $(PERIOD)) $(if $(DATABASE),--database $(DATABASE))
 
 lint: db
 	$(BIN)/ruff check ingestion dags tests benchmarks

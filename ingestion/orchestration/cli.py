@@ -22,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     hostile.add_argument("folder", help="the landing folder to write (new or empty)")
     rebuild = sub.add_parser("rebuild", help="dbt build --full-refresh (e.g. once after an upgrade)")
     rebuild.add_argument("--select", help="dbt selection, e.g. tag:registry (default: the whole warehouse)")
+    report = sub.add_parser("report", help="the national situation report's editions (HTML, work in progress)")
+    report.add_argument("--period", help="half-year, e.g. 2025H1 (default: the latest with registry months and forms)")
+    report.add_argument(
+        "--database", help="the database to read (default: the warehouse's; samverkan_demo for the demo)"
+    )
     registry = sub.add_parser("registry", help="registry extracts: permit a month that shrinks")
     registry.add_argument("action", choices=["allow-shrink"])
     registry.add_argument("file", help="the rejected extract (sokande_YYYYMM.txt[.gz] or jobbspar_YYYYMM.csv)")
@@ -46,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "hostile-landing":
         return _hostile_landing(args.folder)
+    if args.command == "report":
+        from ingestion.db import connection
+        from ingestion.report.build import build_editions, report_dir
+
+        url = connection.with_database(connection.warehouse_url(), args.database) if args.database else None
+        manifest = build_editions(args.period, url=url)
+        print(f"Lägesbild {manifest['period']}: {len(manifest['files'])} utgåvor i {report_dir() / manifest['period']}")
+        return 0
     if args.command == "lint-sql":
         from ingestion.orchestration.transform import sqlfluff_lint
 

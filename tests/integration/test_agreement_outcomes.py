@@ -19,7 +19,10 @@ from ingestion.orchestration.transform import dbt_build
 from ingestion.privacy import pseudonym
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-OUTCOMES = "+mart_agreement_outcomes +mart_coverage_outcomes"
+# the outcome marts, and what the report (issue 13) reads beside them
+OUTCOMES = (
+    "+mart_agreement_outcomes +mart_coverage_outcomes +mart_agreement_summary +mart_municipality_coverage +dim_county"
+)
 COUNTS = ["n_registered_unemployed", "n_ended", "n_ended_to_work", "n_ended_to_studies", "n_ended_to_work_or_studies"]
 # the target groups as fct_jobseeker_month's flags: registered unemployed in the month's own groups,
 # endings in the effective ones (the month before, for the month a registration ended)
@@ -213,3 +216,66 @@ def test_reported_figures_stand_beside_the_registry(warehouse):
     assert shown, "no agreement of the sample register has a form beside its registry figures"
     for key, value in shown:
         assert value == reported[key], key
+
+
+class _Tables(__import__("html.parser").parser.HTMLParser):
+    """The tables of an edition: id → rows of cell texts (the header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._table = dict(attrs).get("id")
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def test_report_editions_show_the_marts_figures_and_rebuild_byte_identical(warehouse, tmp_path):
+    """Issue 13, first part: every edition of the half-year is written; the national edition's outcome
+    table shows each target group's published counts as the mart has them (Swedish formatting, `..` where
+    suppressed); a rebuild gives the same bytes."""
+    from ingestion.report import formatting
+    from ingestion.report.build import build_editions
+
+    url = warehouse["url"]
+    manifest = build_editions("2024H1", url=url, out_dir=tmp_path)
+    n_counties = fetch(url, "select count(*) from marts.dim_county")[0][0]
+    assert len(manifest["files"]) == n_counties + 1 and "riket.html" in manifest["files"]
+    first = {name: (tmp_path / "2024H1" / name).read_bytes() for name in manifest["files"]}
+    build_editions("2024H1", url=url, out_dir=tmp_path)
+    assert {name: (tmp_path / "2024H1" / name).read_bytes() for name in manifest["files"]} == first
+    parser = _Tables()
+    parser.feed(first["riket.html"].decode("utf-8"))
+    rows = parser.tables["tabell-resultat-malgrupp"][1:]
+    mart = fetch(
+        url,
+        """select n_registered_unemployed, n_registered_unemployed_suppressed, n_ended, n_ended_suppressed
+           from marts.mart_coverage_outcomes
+           where period = '2024H1' and niva = 'riket' and basis = 'utan_centrala' and tackning = 'alla'
+             and dimension = 'alla'
+           order by array_position(array['alla', 'unga', 'nyanlanda', 'funktionsnedsattning',
+                    'ekonomiskt_bistand', 'utrikes_fodda_kvinnor', 'langtidsarbetslosa'], malgrupp)""",
+    )
+    assert len(rows) == len(mart) == 7
+    for shown, (registered, registered_s, ended, ended_s) in zip(rows, mart, strict=True):
+        assert shown[1] == formatting.count(registered, registered_s)
+        assert shown[2] == formatting.count(ended, ended_s)
+    assert "ofullstandig" in first["riket.html"].decode("utf-8")  # one month of six: said on the first page

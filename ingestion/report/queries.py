@@ -1,0 +1,146 @@
+"""Every figure of the report, read from the marts (the only tables analysts and the report may read).
+
+One function per table of the report; each returns plain rows (dicts). Nothing is recomputed in the
+report's code: where a table needs a sum or a count over a mart's rows, it is taken here, in SQL, on
+published (disclosure-controlled) values only. An edition is ``riket`` or a county code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+TARGET_GROUP_ORDER = (
+    "alla",
+    "unga",
+    "nyanlanda",
+    "funktionsnedsattning",
+    "ekonomiskt_bistand",
+    "utrikes_fodda_kvinnor",
+    "langtidsarbetslosa",
+)
+
+
+def _rows(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict[str, Any]]:
+    cursor = conn.execute(query, params)
+    names = [c.name for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def latest_period(conn: psycopg.Connection) -> str | None:
+    """The latest half-year with both registry months and follow-up forms (the report's default)."""
+    row = conn.execute(
+        """select max(period) from marts.mart_agreement_outcomes where reported_participants is not null"""
+    ).fetchone()
+    if row[0] is None:
+        row = conn.execute("select max(period) from marts.mart_agreement_outcomes").fetchone()
+    return row[0]
+
+
+def previous_period(period: str) -> str:
+    return f"{period[:4]}H1" if period.endswith("H2") else f"{int(period[:4]) - 1}H2"
+
+
+def counties(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    return _rows(conn, "select lanskod, county_name, n_municipalities from marts.dim_county order by lanskod")
+
+
+def period_facts(conn: psycopg.Connection, period: str) -> dict[str, Any]:
+    """What the half-year's figures are built from: months loaded, the register snapshot, the loads."""
+    rows = _rows(
+        conn,
+        """select max(n_months_loaded) as n_months_loaded, bool_and(is_period_complete) as is_period_complete,
+                  max(register_snapshot_date) as register_snapshot_date, max(_load_id) as registry_load_id,
+                  max(_register_load_id) as register_load_id, max(_forms_load_id) as forms_load_id
+           from marts.mart_agreement_outcomes where period = %s""",
+        (period,),
+    )
+    return rows[0]
+
+
+def agreements_by_level(conn: psycopg.Connection, snapshot_date) -> list[dict[str, Any]]:
+    """Agreements signed and in force per level on the register snapshot (mart_agreement_summary)."""
+    return _rows(
+        conn,
+        """select niva,
+                  max(n_agreements) filter (where basis = 'tecknade') as n_signed,
+                  max(n_agreements) filter (where basis = 'i_kraft') as n_in_force,
+                  max(n_municipalities_covered) filter (where basis = 'i_kraft') as n_municipalities_covered
+           from marts.mart_agreement_summary where snapshot_date = %s
+           group by niva order by niva = 'alla', niva""",
+        (snapshot_date,),
+    )
+
+
+def coverage_by_area(conn: psycopg.Connection, snapshot_date, lanskod: str | None) -> list[dict[str, Any]]:
+    """Per county (national edition) or per municipality (county edition): covered by an agreement in
+    force on the snapshot (mart_municipality_coverage)."""
+    if lanskod is None:
+        return _rows(
+            conn,
+            """select lanskod as code, county_name as name, count(*) as n_municipalities,
+                      count(*) filter (where is_covered) as n_covered
+               from marts.mart_municipality_coverage where snapshot_date = %s
+               group by lanskod, county_name order by lanskod""",
+            (snapshot_date,),
+        )
+    return _rows(
+        conn,
+        """select kommunkod as code, municipality_name as name, is_covered, n_agreements, covering_levels
+           from marts.mart_municipality_coverage where snapshot_date = %s and lanskod = %s
+           order by kommunkod""",
+        (snapshot_date, lanskod),
+    )
+
+
+def uncovered_municipalities(conn: psycopg.Connection, snapshot_date, lanskod: str | None) -> list[str]:
+    return [
+        r["municipality_name"]
+        for r in _rows(
+            conn,
+            """select municipality_name from marts.mart_municipality_coverage
+               where snapshot_date = %s and not is_covered and (%s::text is null or lanskod = %s)
+               order by municipality_name""",
+            (snapshot_date, lanskod, lanskod),
+        )
+    ]
+
+
+OUTCOME_COLUMNS = """malgrupp, dimension, dimension_value, tackning,
+    n_registered_unemployed, n_registered_unemployed_suppressed, n_ended, n_ended_suppressed,
+    n_ended_to_work_or_studies, n_ended_to_work_or_studies_suppressed,
+    share_ended_to_work_or_studies, share_ended_to_work_or_studies_suppressed, n_months_loaded"""
+
+
+def outcomes(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """Registry outcomes of the area per target group, breakdown and coverage (mart_coverage_outcomes,
+    coverage by regional and local agreements: basis utan_centrala)."""
+    return _rows(
+        conn,
+        f"""select {OUTCOME_COLUMNS} from marts.mart_coverage_outcomes
+            where period = %s and basis = 'utan_centrala'
+              and ((%s::text is null and niva = 'riket') or lanskod = %s)""",
+        (period, lanskod, lanskod),
+    )
+
+
+def registry_beside_reported(
+    conn: psycopg.Connection, period: str, lanskod: str | None, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Agreements of the area with a form: the registry's figures beside the form's, per target group
+    (mart_agreement_outcomes, breakdown alla), the largest first."""
+    return _rows(
+        conn,
+        """select overenskommelse_id, niva, malgrupp,
+                  n_registered_unemployed, n_registered_unemployed_suppressed,
+                  n_ended_to_work_or_studies, n_ended_to_work_or_studies_suppressed,
+                  share_ended_to_work_or_studies, share_ended_to_work_or_studies_suppressed,
+                  reported_participants, reported_ended, reported_to_work, reported_to_studies
+           from marts.mart_agreement_outcomes
+           where period = %s and dimension = 'alla' and malgrupp <> 'alla' and reported_participants is not null
+             and (%s::text is null or lanskod = %s)
+           order by n_registered_unemployed desc nulls last, overenskommelse_id, malgrupp
+           limit %s""",
+        (period, lanskod, lanskod, limit),
+    )
