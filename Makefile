@@ -100,6 +100,7 @@ bench: db
 	@$(BIN)/python benchmarks/bench_forms.py 600
 	@$(BIN)/python benchmarks/bench_survey.py 5000 100
 	@$(BIN)/python benchmarks/bench_registry.py 500000 24
+	@$(BIN)/python benchmarks/bench_report.py
 
 docs: db
 	@$(BIN)/python -m ingestion docs

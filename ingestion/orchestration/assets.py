@@ -20,3 +20,7 @@ def source_assets(source: Source) -> list[Asset]:
 
 
 ALL_RAW_ASSETS = [asset for source in SOURCES for asset in source_assets(source)]
+
+
+# The marts, once built and validated: the warehouse DAG's validation emits it, the report DAG listens.
+MARTS_ASSET = Asset(name="marts", uri="samverkan://warehouse/marts", group="marts")

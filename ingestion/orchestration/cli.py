@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
         url = connection.with_database(connection.warehouse_url(), args.database) if args.database else None
         manifest = build_editions(args.period, url=url)
-        print(f"Lägesbild {manifest['period']}: {len(manifest['files'])} utgåvor i {report_dir() / manifest['period']}")
+        n_editions = sum(name.endswith(".html") for name in manifest["files"])
+        folder = report_dir() / manifest["period"]
+        print(f"Lägesbild {manifest['period']}: {n_editions} utgåvor (HTML och PDF) i {folder}")
         return 0
     if args.command == "lint-sql":
         from ingestion.orchestration.transform import sqlfluff_lint

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.core import config
+from ingestion.core.numbers import tal
 from ingestion.db import connection
-from ingestion.report import formatting, queries
+from ingestion.report import charts, formatting, queries
 
 TEMPLATES = Path(__file__).parent / "templates"
 TARGET_GROUP_NAMES = {
@@ -29,6 +30,16 @@ TARGET_GROUP_NAMES = {
     "utrikes_fodda_kvinnor": "Utrikes födda kvinnor",
     "langtidsarbetslosa": "Långtidsarbetslösa",
 }
+OUTCOME_NAMES = {
+    "alla": "Alla som lämnade",
+    "arbete_eller_studier": "Arbete eller studier",
+    "osubventionerat_arbete": "Osubventionerat arbete",
+    "subventionerat_arbete": "Subventionerat arbete",
+    "studier": "Studier",
+    "annat_jobbspar": "Annat jobbspår",
+    "arbetsloshet": "Arbetslöshet",
+    "ovrigt": "Övrigt",
+}
 LEVEL_NAMES = {
     "central": "Central",
     "regional": "Regional",
@@ -37,6 +48,11 @@ LEVEL_NAMES = {
     "kommunlokal": "Kommunlokal",
     "alla": "Samtliga",
 }
+
+
+def tal_decimal(value) -> str:
+    """A mean with one decimal, the Swedish way: ``3.46`` → ``3,5``."""
+    return tal(round(float(value), 1))
 
 
 def report_dir() -> Path:
@@ -55,9 +71,11 @@ def _environment():
     env.filters["count"] = lambda row, name: formatting.count(row.get(name), bool(row.get(f"{name}_suppressed")))
     env.filters["percent"] = lambda row, name: formatting.percent(row.get(name), bool(row.get(f"{name}_suppressed")))
     env.filters["tal"] = lambda value: formatting.count(value)
+    env.filters["decimal"] = lambda value: formatting.MISSING if value is None else tal_decimal(value)
     env.globals.update(
         group_name=lambda code: TARGET_GROUP_NAMES.get(code, code),
         level_name=lambda code: LEVEL_NAMES.get(code, code),
+        outcome_name=lambda code: OUTCOME_NAMES.get(code, code),
         suppressed_note=formatting.SUPPRESSED_NOTE,
     )
     return env
@@ -84,7 +102,29 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         for g in queries.TARGET_GROUP_ORDER
         if (g, "K") in by_value and (g, "M") in by_value
     ]
+    shown = lambda row, name: None if not row or row.get(f"{name}_suppressed") else row.get(name)  # noqa: E731
+    group_labels = [TARGET_GROUP_NAMES[r["malgrupp"]] for r in _outcome_table(outcomes)]
+    share = "share_ended_to_work_or_studies"
+    coverage_chart = charts.horizontal_bars(
+        group_labels,
+        {
+            "Med regional eller lokal överenskommelse": [
+                shown(covered.get(r["malgrupp"]), share) for r in _outcome_table(outcomes)
+            ],
+            "Utan": [shown(uncovered.get(r["malgrupp"]), share) for r in _outcome_table(outcomes)],
+        },
+        "Andel av de avaktualiserade som gick till arbete eller studier",
+    )
+    assessment_rows = queries.assessment(conn, period, lanskod)
+    assessment_chart = charts.vertical_bars(
+        [r["question_code"] for r in assessment_rows],
+        [r["mean_answer"] for r in assessment_rows],
+        "Medelvärde per fråga (1–5)",
+        5,
+    )
     return {
+        "coverage_chart": coverage_chart,
+        "assessment_chart": assessment_chart,
         "period": period,
         "period_text": formatting.period_text(period),
         "edition": "riket" if lanskod is None else lanskod,
@@ -102,6 +142,11 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "uncovered_outcomes": uncovered,
         "by_sex": by_sex,
         "beside": queries.registry_beside_reported(conn, period, lanskod),
+        "completeness": queries.forms_completeness(conn, period, lanskod),
+        "assessment": assessment_rows,
+        "levels_of_collaboration": queries.collaboration_levels(conn, period, lanskod),
+        "goals": queries.goals(conn, period, lanskod),
+        "jobtracks": queries.jobtracks(conn, period, lanskod),
     }
 
 
@@ -115,26 +160,71 @@ def _commit() -> str:
         return "okänd"
 
 
-def build_editions(period: str | None = None, url: str | None = None, out_dir: Path | None = None) -> dict:
-    """Write every edition of ``period`` (default: :func:`queries.latest_period`) and its manifest;
-    returns the manifest."""
-    env = _environment()
-    template = env.get_template("edition.html.j2")
+def plan_editions(period: str | None = None, url: str | None = None) -> list[dict[str, str | None]]:
+    """The editions of ``period`` (default: :func:`queries.latest_period`): Riket, then each county; empty
+    when the marts have no half-year with registry outcomes yet."""
     with connection.connect(url) as conn:
         period = period or queries.latest_period(conn)
         if period is None:
-            raise RuntimeError("Inget halvår med registerutfall i marts ännu: kör make run eller make demo först.")
-        target = (out_dir or report_dir()) / period
-        target.mkdir(parents=True, exist_ok=True)
-        editions = [(None, None)] + [(c["lanskod"], c["county_name"]) for c in queries.counties(conn)]
-        files = {}
+            return []
+        if not queries.PERIOD_PATTERN.match(period):
+            raise ValueError(f"Halvåret skrivs ÅÅÅÅH1 eller ÅÅÅÅH2 (t.ex. 2025H1), inte {period!r}.")
+        counties = queries.counties(conn)
+    return [{"period": period, "lanskod": None, "county_name": None}] + [
+        {"period": period, "lanskod": c["lanskod"], "county_name": c["county_name"]} for c in counties
+    ]
+
+
+def build_edition(
+    period: str,
+    lanskod: str | None,
+    county_name: str | None,
+    url: str | None = None,
+    out_dir: Path | None = None,
+    pdf: bool = True,
+) -> dict[str, str]:
+    """Write one edition (HTML, and the PDF unless ``pdf`` is false); returns the file names and checksums
+    (for the manifest)."""
+    template = _environment().get_template("edition.html.j2")
+    with connection.connect(url) as conn:
+        data = edition_data(conn, period, lanskod, county_name)
+    target = (out_dir or report_dir()) / period
+    target.mkdir(parents=True, exist_ok=True)
+    html = template.render(**data)
+    path = target / f"{data['edition']}.html"
+    path.write_text(html, encoding="utf-8")
+    result = {"file": path.name, "sha256": hashlib.sha256(html.encode("utf-8")).hexdigest()}
+    if pdf:
+        pdf_path = target / f"{data['edition']}.pdf"
+        write_pdf(html, pdf_path, data["snapshot"])
+        result |= {"pdf": pdf_path.name, "pdf_sha256": hashlib.sha256(pdf_path.read_bytes()).hexdigest()}
+    return result
+
+
+def write_pdf(html: str, path: Path, as_of) -> None:
+    """The edition as a tagged PDF (WeasyPrint), vector charts included; nothing is fetched (no base URL,
+    no web fonts), and no clock goes into it: the document's dates come from the HTML's own metadata, and
+    the embedded font subsets (fontTools stamps them) get the data's as-of date through SOURCE_DATE_EPOCH."""
+    from weasyprint import HTML
+
+    epoch = str(int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp()))
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    try:
+        HTML(string=html, base_url=None).write_pdf(path, pdf_tags=True, pdf_identifier=b"lagesbild")
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def write_manifest(
+    period: str, files: list[dict[str, str]], url: str | None = None, out_dir: Path | None = None
+) -> dict:
+    """``<period>/manifest.json``: what the editions were built from, and each file's checksum."""
+    with connection.connect(url) as conn:
         facts = queries.period_facts(conn, period)
-        for lanskod, name in editions:
-            data = edition_data(conn, period, lanskod, name)
-            path = target / f"{data['edition']}.html"
-            html = template.render(**data)
-            path.write_text(html, encoding="utf-8")
-            files[path.name] = hashlib.sha256(html.encode("utf-8")).hexdigest()
     manifest = {
         "period": period,
         "built_from": {
@@ -146,7 +236,26 @@ def build_editions(period: str | None = None, url: str | None = None, out_dir: P
         },
         "commit": _commit(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": files,
+        "files": {
+            name: digest
+            for f in sorted(files, key=lambda f: f["file"])
+            for name, digest in ((f["file"], f["sha256"]), (f.get("pdf"), f.get("pdf_sha256")))
+            if name
+        },
     }
+    target = (out_dir or report_dir()) / period
+    target.mkdir(parents=True, exist_ok=True)
     (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def build_editions(
+    period: str | None = None, url: str | None = None, out_dir: Path | None = None, pdf: bool = True
+) -> dict:
+    """Every edition of ``period`` and its manifest, one after the other (``make report``, ``make demo``;
+    the report DAG builds the editions as mapped tasks instead); returns the manifest."""
+    editions = plan_editions(period, url)
+    if not editions:
+        raise RuntimeError("Inget halvår med registerutfall i marts ännu: kör make run eller make demo först.")
+    files = [build_edition(**edition, url=url, out_dir=out_dir, pdf=pdf) for edition in editions]
+    return write_manifest(editions[0]["period"], files, url, out_dir)

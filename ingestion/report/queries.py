@@ -7,6 +7,8 @@ published (disclosure-controlled) values only. An edition is ``riket`` or a coun
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -36,6 +38,15 @@ def latest_period(conn: psycopg.Connection) -> str | None:
     if row[0] is None:
         row = conn.execute("select max(period) from marts.mart_agreement_outcomes").fetchone()
     return row[0]
+
+
+PERIOD_PATTERN = re.compile(r"^\d{4}H[12]$")
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First day of the half-year and of the one after it."""
+    year, first = int(period[:4]), period.endswith("H1")
+    return (date(year, 1, 1), date(year, 7, 1)) if first else (date(year, 7, 1), date(year + 1, 1, 1))
 
 
 def previous_period(period: str) -> str:
@@ -143,4 +154,107 @@ def registry_beside_reported(
            order by n_registered_unemployed desc nulls last, overenskommelse_id, malgrupp
            limit %s""",
         (period, lanskod, lanskod, limit),
+    )
+
+
+_AGREEMENTS_OF_AREA = """select distinct overenskommelse_id, lanskod from marts.mart_agreement_outcomes
+                         where period = %s"""
+
+
+def forms_completeness(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """Forms owed, received, on time and missing (mart_followup_completeness): per county in the national
+    edition (an agreement's county as in mart_agreement_outcomes), per agreement in a county's."""
+    if lanskod is None:
+        return _rows(
+            conn,
+            f"""select coalesce(areas.lanskod, '–') as code, coalesce(max(counties.county_name), 'Utan län') as name,
+                       count(*) filter (where c.expected) as n_owed,
+                       count(*) filter (where c.expected and c.received) as n_received,
+                       count(*) filter (where c.expected and c.received_on_time) as n_on_time,
+                       count(*) filter (where c.expected and not c.received) as n_missing
+                from marts.mart_followup_completeness c
+                left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = c.overenskommelse_id
+                left join marts.dim_county counties on counties.lanskod = areas.lanskod
+                where c.period = %s
+                group by areas.lanskod order by areas.lanskod nulls last""",
+            (period, period),
+        )
+    return _rows(
+        conn,
+        f"""select c.overenskommelse_id as code, c.niva as name, c.expected, c.received, c.received_on_time
+            from marts.mart_followup_completeness c
+            join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = c.overenskommelse_id
+            where c.period = %s and areas.lanskod = %s and c.expected
+            order by c.overenskommelse_id""",
+        (period, period, lanskod),
+    )
+
+
+def assessment(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """F1–F12: the distribution of answers (1–5, kan inte bedöma) and the mean per question, for the
+    country or the county (mart_followup_assessment_by_group)."""
+    group_type, group_value = ("alla", "alla") if lanskod is None else ("lanskod", lanskod)
+    return _rows(
+        conn,
+        """select a.question_code, max(q.question_text) as question_text, a.n_answers, a.mean_answer,
+                  a.n_1, a.n_2, a.n_3, a.n_4, a.n_5, a.n_not_assessable
+           from marts.mart_followup_assessment_by_group a
+           left join marts.mart_followup_assessment q on q.question_code = a.question_code and q.period = a.period
+           where a.period = %s and a.group_type = %s and a.group_value = %s
+           group by a.question_code, a.n_answers, a.mean_answer, a.n_1, a.n_2, a.n_3, a.n_4, a.n_5, a.n_not_assessable
+           order by min(q.question_order), a.question_code""",
+        (period, group_type, group_value),
+    )
+
+
+def collaboration_levels(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """The collaboration level (samtal → samhandling) of the period's forms and its movement."""
+    return _rows(
+        conn,
+        f"""select l.samverkansniva, l.samverkansniva_step,
+                   count(*) as n_forms,
+                   count(*) filter (where l.movement = 'upp') as n_up,
+                   count(*) filter (where l.movement = 'oförändrad') as n_same,
+                   count(*) filter (where l.movement = 'ned') as n_down,
+                   count(*) filter (where l.movement is null) as n_first
+            from marts.mart_followup_collaboration_level l
+            left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = l.overenskommelse_id
+            where l.period = %s and (%s::text is null or areas.lanskod = %s)
+            group by l.samverkansniva, l.samverkansniva_step order by l.samverkansniva_step""",
+        (period, period, lanskod, lanskod),
+    )
+
+
+def goals(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """Goals by assessment per target group (mart_followup_goals)."""
+    return _rows(
+        conn,
+        f"""select coalesce(g.malgrupp, 'alla') as malgrupp,
+                   count(*) filter (where g.bedomning = 'uppnatt') as n_achieved,
+                   count(*) filter (where g.bedomning = 'delvis_uppnatt') as n_partly,
+                   count(*) filter (where g.bedomning = 'ej_uppnatt') as n_not,
+                   count(*) filter (where g.bedomning = 'kan_inte_bedoma') as n_cannot,
+                   count(*) as n_goals
+            from marts.mart_followup_goals g
+            left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = g.overenskommelse_id
+            where g.period = %s and (%s::text is null or areas.lanskod = %s)
+            group by coalesce(g.malgrupp, 'alla') order by 1""",
+        (period, period, lanskod, lanskod),
+    )
+
+
+def jobtracks(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """What participants who left a local job track did afterwards, in the half-year's last month with job
+    tracks (mart_jobtrack_outcomes): by type of track nationally, for the county in its edition."""
+    start, end = period_bounds(period)
+    group_type, group_value = ("typ", None) if lanskod is None else ("lanskod", lanskod)
+    return _rows(
+        conn,
+        """select manad, group_value, group_label, aktivitet_efter, n, n_suppressed, share_of_left,
+                  share_of_left_suppressed
+           from marts.mart_jobtrack_outcomes
+           where manad = (select max(manad) from marts.mart_jobtrack_outcomes where manad >= %s and manad < %s)
+             and group_type = %s and (%s::text is null or group_value = %s)
+           order by group_value, aktivitet_efter""",
+        (start, end, group_type, group_value, group_value),
     )

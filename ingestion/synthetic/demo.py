@@ -100,3 +100,10 @@ def demo() -> None:
     print(f"  t.ex.: {example}")
     print(f"Avvisade leveranser och felrapporter: {config.quarantine_dir()}")
     print(f"dbt-dokumentationen: {docs}")
+    from ingestion.report.build import build_editions
+    from ingestion.report.build import report_dir as reports
+
+    manifest = build_editions()
+    edition = reports() / manifest["period"]
+    n_editions = sum(name.endswith(".html") for name in manifest["files"])
+    print(f"Lägesbild {manifest['period']} (under arbete): {n_editions} utgåvor, t.ex. {edition / 'riket.html'}")

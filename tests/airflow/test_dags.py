@@ -39,13 +39,14 @@ def parse_dag_folder() -> dict:
 def test_dag_folder_imports_cleanly_and_light():
     result = parse_dag_folder()
     assert result["errors"] == {}
-    assert set(result["dags"]) == {"agreement_register", "followup_forms", "survey", "registry", "warehouse"}
+    assert set(result["dags"]) == {"agreement_register", "followup_forms", "survey", "registry", "warehouse", "report"}
     # every source DAG has the factory's shape; the registry checks its pseudonymisation key first
     assert result["tasks"]["agreement_register"] == ["find_new_deliveries", "load_delivery", "publish"]
     assert result["tasks"]["followup_forms"] == ["find_new_batches", "load_batch", "publish"]
     assert result["tasks"]["survey"] == ["find_new_deliveries", "load_delivery", "publish"]
     assert result["tasks"]["registry"] == ["find_new_months", "load_month", "precheck", "publish"]
     assert result["tasks"]["warehouse"] == ["dbt_build", "source_freshness", "validate_marts"]
+    assert result["tasks"]["report"] == ["build_edition", "plan", "write_manifest"]
     # parse-time work would show up as these modules being imported by the DAG files
     assert result["heavy"] == []
     print(f"\nDAG folder parse time: {result['seconds']:.3f} s")
@@ -64,3 +65,15 @@ def test_warehouse_dag_is_scheduled_on_every_raw_asset():
     for dag_id in ("agreement_register", "followup_forms", "survey", "registry"):
         emitted |= {a.name for a in bag.dags[dag_id].get_task("publish").outlets}
     assert emitted == {a.name for a in ALL_RAW_ASSETS}
+
+
+def test_the_report_dag_is_scheduled_on_the_marts_the_validation_emits():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from ingestion.orchestration.assets import MARTS_ASSET
+
+    bag = DagBag(dag_folder=str(config.PROJECT_ROOT / "dags"))
+    assert [a.name for a in bag.dags["warehouse"].get_task("validate_marts").outlets] == [MARTS_ASSET.name]
+    condition = bag.dags["report"].timetable.asset_condition
+    assert {a.name for a in condition.objects} == {MARTS_ASSET.name}
+    assert type(bag.dags["report"].get_task("build_edition")).__name__.endswith("MappedOperator")  # one per edition

@@ -19,10 +19,8 @@ from ingestion.orchestration.transform import dbt_build
 from ingestion.privacy import pseudonym
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-# the outcome marts, and what the report (issue 13) reads beside them
-OUTCOMES = (
-    "+mart_agreement_outcomes +mart_coverage_outcomes +mart_agreement_summary +mart_municipality_coverage +dim_county"
-)
+# the outcome marts and every mart the report (issue 13) reads: the parents of its dbt exposure
+OUTCOMES = "+exposure:lagesbild"
 COUNTS = ["n_registered_unemployed", "n_ended", "n_ended_to_work", "n_ended_to_studies", "n_ended_to_work_or_studies"]
 # the target groups as fct_jobseeker_month's flags: registered unemployed in the month's own groups,
 # endings in the effective ones (the month before, for the month a registration ended)
@@ -256,12 +254,13 @@ def test_report_editions_show_the_marts_figures_and_rebuild_byte_identical(wareh
     from ingestion.report.build import build_editions
 
     url = warehouse["url"]
-    manifest = build_editions("2024H1", url=url, out_dir=tmp_path)
+    manifest = build_editions("2024H1", url=url, out_dir=tmp_path, pdf=False)
     n_counties = fetch(url, "select count(*) from marts.dim_county")[0][0]
-    assert len(manifest["files"]) == n_counties + 1 and "riket.html" in manifest["files"]
-    first = {name: (tmp_path / "2024H1" / name).read_bytes() for name in manifest["files"]}
-    build_editions("2024H1", url=url, out_dir=tmp_path)
-    assert {name: (tmp_path / "2024H1" / name).read_bytes() for name in manifest["files"]} == first
+    pages = [name for name in manifest["files"] if name.endswith(".html")]
+    assert len(pages) == n_counties + 1 and "riket.html" in pages
+    first = {name: (tmp_path / "2024H1" / name).read_bytes() for name in pages}
+    build_editions("2024H1", url=url, out_dir=tmp_path, pdf=False)
+    assert {name: (tmp_path / "2024H1" / name).read_bytes() for name in pages} == first
     parser = _Tables()
     parser.feed(first["riket.html"].decode("utf-8"))
     rows = parser.tables["tabell-resultat-malgrupp"][1:]
@@ -279,3 +278,45 @@ def test_report_editions_show_the_marts_figures_and_rebuild_byte_identical(wareh
         assert shown[1] == formatting.count(registered, registered_s)
         assert shown[2] == formatting.count(ended, ended_s)
     assert "ofullstandig" in first["riket.html"].decode("utf-8")  # one month of six: said on the first page
+
+
+def test_report_pdf_sections_start_on_new_pages_hold_the_figures_and_render(warehouse, tmp_path):
+    """The PDF of the national edition: byte-identical when built again, every section's heading at the top
+    of a page, the summary's key figure in the text, and its pages render to images that are not blank."""
+    import pypdfium2
+
+    from ingestion.report.build import build_edition
+
+    url = warehouse["url"]
+    written = build_edition("2024H1", None, None, url=url, out_dir=tmp_path)
+    first = (tmp_path / "2024H1" / "riket.pdf").read_bytes()
+    assert written["pdf"] == "riket.pdf"
+    build_edition("2024H1", None, None, url=url, out_dir=tmp_path)
+    assert (tmp_path / "2024H1" / "riket.pdf").read_bytes() == first
+    document = pypdfium2.PdfDocument(first)
+    texts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    headings = [
+        "1. Sammanfattning",
+        "2. Överenskommelser",
+        "3. Uppföljning",
+        "4. Bedömning",
+        "5. Mål",
+        "6. Resultat",
+        "7. Lokala jobbspår",
+        "8. Om statistiken",
+    ]
+    for heading in headings:
+        assert any(text.lstrip().startswith(heading) for text in texts), heading
+    (registered,) = fetch(
+        url,
+        """select n_registered_unemployed from marts.mart_coverage_outcomes
+           where period = '2024H1' and niva = 'riket' and basis = 'utan_centrala' and tackning = 'alla'
+             and malgrupp = 'alla' and dimension = 'alla'""",
+    )[0]
+    from ingestion.report import formatting
+
+    assert formatting.count(registered).replace("\xa0", " ") in "".join(texts).replace("\xa0", " ")
+    for index in range(len(document)):
+        image = document[index].render(scale=0.5).to_pil().convert("L")
+        low, high = image.getextrema()
+        assert high - low > 100, f"page {index + 1} is blank"
