@@ -70,3 +70,57 @@
     {%- endfor -%}
     {{ return(relations) }}
 {%- endmacro %}
+
+{# The breakdowns' (dimension, dimension_value) rows, for a `values` list: every value of every breakdown. #}
+{% macro outcome_breakdown_values() -%}
+    {%- for dimension in outcome_dimensions() %}
+    {%- set outer_last = loop.last %}
+    {%- for value in dimension['values'] %}
+        ('{{ dimension.dimension }}', '{{ value }}'){% if not (outer_last and loop.last) %},{% endif %}
+    {%- endfor %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#
+    `relation` aggregated once per breakdown (the union of them): grouped by `keys` and the breakdown's
+    column, with columns dimension and dimension_value; `aggregates` are select expressions ("sum(x) as x").
+    skip_unknown: leave out the rows whose breakdown column is null (a form without that breakdown).
+#}
+{% macro outcome_by_breakdown(relation, keys, aggregates, skip_unknown=false) -%}
+    {%- for dimension in outcome_dimensions() %}
+
+    select
+        {{ keys | join(', ') }},
+        '{{ dimension.dimension }}' as dimension,
+        {{ "'alla'" if dimension.column is none else dimension.column }} as dimension_value,
+        {{ aggregates | join(',\n        ') }}
+    from {{ relation }}
+    {%- if skip_unknown and dimension.column is not none %}
+    where {{ dimension.column }} is not null
+    {%- endif %}
+    group by
+        {{ keys | join(', ') }}{% if dimension.column is not none %},
+        {{ dimension.column }}{% endif %}
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{# Months of each half-year in the registry (n_months_loaded of the outcome marts). #}
+{% macro outcome_months_loaded_sql() -%}
+    select
+        {{ registry_period_of('manad') }} as period,
+        count(*) as n_months_loaded
+    from {{ ref('stg_registry__months') }}
+    where extract_name = 'sokande'
+    group by {{ registry_period_of('manad') }}
+{%- endmacro %}
+
+{# outcome_inputs_sql for the half-years being built (what the marts store beside their rows). #}
+{% macro outcome_inputs_of(periods) -%}
+    select period, registry_load_id, register_load_id, forms_load_id
+    from ({{ outcome_inputs_sql() }}) as inputs
+    where {{ registry_in_periods('period', periods) }}
+{%- endmacro %}

@@ -133,3 +133,17 @@ from (
 {% macro sdc_any(suppressed_flags) -%}
     ({{ suppressed_flags | join(' or ') }})
 {%- endmacro %}
+
+{#
+    The published columns of a mart from the rows of sdc_suppress (one row per cell, with `measure`,
+    `value` and `suppressed`), grouped by the mart's key: per count, its value where not suppressed and
+    its flag `<count>_suppressed`.
+#}
+{% macro sdc_published_columns(counts) -%}
+    {%- for count in counts %}
+        max(case when not suppressed then value end) filter (where measure = '{{ count }}')
+            as {{ count }},
+        bool_or(suppressed) filter (where measure = '{{ count }}')
+            as {{ count }}_suppressed{% if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -28,7 +28,6 @@
 }}
 
 {%- set measures = registry_outcome_measures() -%}
-{%- set dimensions = outcome_dimensions() -%}
 {%- set counts = [] -%}
 {%- for measure in measures -%}{%- do counts.append('n_' ~ measure.name) -%}{%- endfor %}
 
@@ -152,38 +151,16 @@ grid as (
         breakdown.dimension_value
     from coverage
     cross join (
-        values
-        {%- for dimension in dimensions %}
-        {%- set outer_last = loop.last %}
-        {%- for value in dimension['values'] %}
-            ('{{ dimension.dimension }}', '{{ value }}'){% if not (outer_last and loop.last) %},{% endif %}
-        {%- endfor %}
-        {%- endfor %}
+        values {{ outcome_breakdown_values() }}
     ) as breakdown (dimension, dimension_value)
 
 ),
 
 breakdown_counts as (
-    {%- for dimension in dimensions %}
 
-    select
-        overenskommelse_id,
-        period,
-        malgrupp,
-        '{{ dimension.dimension }}' as dimension,
-        {{ "'alla'" if dimension.column is none else dimension.column }} as dimension_value,
-        {%- for count in counts %}
-        sum({{ count }}) as {{ count }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from person_counts
-    group by
-        overenskommelse_id, period, malgrupp{% if dimension.column is not none %},
-        {{ dimension.column }}{% endif %}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {%- set sums = [] -%}
+    {%- for count in counts -%}{%- do sums.append('sum(' ~ count ~ ') as ' ~ count) -%}{%- endfor %}
+    {{ outcome_by_breakdown('person_counts', ['overenskommelse_id', 'period', 'malgrupp'], sums) }}
 
 ),
 
@@ -231,11 +208,7 @@ published as (
         malgrupp,
         dimension,
         dimension_value,
-        {%- for count in counts %}
-        max(case when not suppressed then value end) filter (where measure = '{{ count }}') as {{ count }},
-        bool_or(suppressed) filter (where measure = '{{ count }}')
-            as {{ count }}_suppressed{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ sdc_published_columns(counts) }}
     from suppressed_cells
     group by overenskommelse_id, period, malgrupp, dimension, dimension_value
 
@@ -260,20 +233,13 @@ agreements as (
 
 months_loaded as (
 
-    select
-        {{ registry_period_of('manad') }} as period,
-        count(*) as n_months_loaded
-    from {{ ref('stg_registry__months') }}
-    where extract_name = 'sokande'
-    group by {{ registry_period_of('manad') }}
+    {{ outcome_months_loaded_sql() }}
 
 ),
 
 inputs as (
 
-    select period, registry_load_id, register_load_id, forms_load_id
-    from ({{ outcome_inputs_sql() }}) as inputs
-    where {{ registry_in_periods('period', periods) }}
+    {{ outcome_inputs_of(periods) }}
 
 ),
 
@@ -303,30 +269,18 @@ form_rows as (
 ),
 
 reported as (
-    {%- for dimension in dimensions %}
 
-    select
-        overenskommelse_id,
-        period,
-        malgrupp,
-        '{{ dimension.dimension }}' as dimension,
-        {{ "'alla'" if dimension.column is none else dimension.column }} as dimension_value,
-        sum(n_participants) as reported_participants,
-        sum(n_ended) as reported_ended,
-        sum(n_to_work) as reported_to_work,
-        sum(n_to_studies) as reported_to_studies
-    from form_rows
-    {%- if dimension.column is not none %}
-    where {{ dimension.column }} is not null
-    {%- endif %}
-    group by
-        overenskommelse_id, period, malgrupp{% if dimension.column is not none %},
-        {{ dimension.column }}{% endif %}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ outcome_by_breakdown(
+        'form_rows',
+        ['overenskommelse_id', 'period', 'malgrupp'],
+        [
+            'sum(n_participants) as reported_participants',
+            'sum(n_ended) as reported_ended',
+            'sum(n_to_work) as reported_to_work',
+            'sum(n_to_studies) as reported_to_studies',
+        ],
+        skip_unknown=true,
+    ) }}
 
 ),
 

@@ -32,7 +32,6 @@
 }}
 
 {%- set measures = registry_outcome_measures() -%}
-{%- set dimensions = outcome_dimensions() -%}
 {%- set counts = [] -%}
 {%- for measure in measures -%}{%- do counts.append('n_' ~ measure.name) -%}{%- endfor %}
 
@@ -222,40 +221,16 @@ grid as (
     ) as target_groups (malgrupp)
     cross join (values ('tackt'), ('ej_tackt'), ('alla')) as tackning (tackning)
     cross join (
-        values
-        {%- for dimension in dimensions %}
-        {%- set outer_last = loop.last %}
-        {%- for value in dimension['values'] %}
-            ('{{ dimension.dimension }}', '{{ value }}'){% if not (outer_last and loop.last) %},{% endif %}
-        {%- endfor %}
-        {%- endfor %}
+        values {{ outcome_breakdown_values() }}
     ) as breakdown (dimension, dimension_value)
 
 ),
 
 breakdown_counts as (
-    {%- for dimension in dimensions %}
 
-    select
-        period,
-        area_code,
-        basis,
-        malgrupp,
-        tackning,
-        '{{ dimension.dimension }}' as dimension,
-        {{ "'alla'" if dimension.column is none else dimension.column }} as dimension_value,
-        {%- for count in counts %}
-        sum({{ count }}) as {{ count }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from person_counts
-    group by
-        period, area_code, basis, malgrupp, tackning{% if dimension.column is not none %},
-        {{ dimension.column }}{% endif %}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {%- set sums = [] -%}
+    {%- for count in counts -%}{%- do sums.append('sum(' ~ count ~ ') as ' ~ count) -%}{%- endfor %}
+    {{ outcome_by_breakdown('person_counts', ['period', 'area_code', 'basis', 'malgrupp', 'tackning'], sums) }}
 
 ),
 
@@ -317,11 +292,7 @@ published as (
         tackning,
         dimension,
         dimension_value,
-        {%- for count in counts %}
-        max(case when not suppressed then value end) filter (where measure = '{{ count }}') as {{ count }},
-        bool_or(suppressed) filter (where measure = '{{ count }}')
-            as {{ count }}_suppressed{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ sdc_published_columns(counts) }}
     from suppressed_cells
     group by period, area_code, basis, malgrupp, tackning, dimension, dimension_value
 
@@ -329,20 +300,13 @@ published as (
 
 months_loaded as (
 
-    select
-        {{ registry_period_of('manad') }} as period,
-        count(*) as n_months_loaded
-    from {{ ref('stg_registry__months') }}
-    where extract_name = 'sokande'
-    group by {{ registry_period_of('manad') }}
+    {{ outcome_months_loaded_sql() }}
 
 ),
 
 inputs as (
 
-    select period, registry_load_id, register_load_id, forms_load_id
-    from ({{ outcome_inputs_sql() }}) as inputs
-    where {{ registry_in_periods('period', periods) }}
+    {{ outcome_inputs_of(periods) }}
 
 ),
 

@@ -118,12 +118,7 @@ published as (
         manad,
         kommunkod,
         malgrupp,
-        {%- for measure in measures %}
-        max(case when not suppressed then value end) filter (where measure = '{{ measure.name }}')
-            as {{ measure.name }},
-        bool_or(suppressed) filter (where measure = '{{ measure.name }}')
-            as {{ measure.name }}_suppressed{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ sdc_published_columns(measures | map(attribute='name') | list) }}
     from suppressed_cells
     group by manad, kommunkod, malgrupp
 

@@ -200,12 +200,7 @@ published as (
         event_type,
         kommunkod,
         malgrupp,
-        {%- for measure in measures %}
-        max(case when not suppressed then value end) filter (where measure = '{{ measure.name }}')
-            as {{ measure.name }},
-        bool_or(suppressed) filter (where measure = '{{ measure.name }}')
-            as {{ measure.name }}_suppressed{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ sdc_published_columns(measures | map(attribute='name') | list) }}
     from suppressed_cells
     group by event_month, event_type, kommunkod, malgrupp
 
