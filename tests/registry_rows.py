@@ -57,20 +57,7 @@ def write(folder: Path, rows: list[str], name: str = "sokande_202406.txt", heade
 
 
 # The delivered order of the columns the loader copies (from KOMMUNKOD on), for copy_lines below
-_DELIVERED_ORDER = (
-    "kommunkod",
-    "kon",
-    "fodelsear",
-    "fodelseregion",
-    "sokandekategori",
-    "etablering",
-    "funktionsnedsattning",
-    "ekonomiskt_bistand",
-    "inskrivningsdatum",
-    "avaktualiseringsdatum",
-    "avaktualiseringsorsak",
-    "projektkod",
-)
+_DELIVERED_ORDER = tuple(column.lower() for column in HEADER[HEADER.index("KOMMUNKOD") :])
 
 
 def copy_tuples(data: bytes) -> list[dict[str, bytes | None]]:

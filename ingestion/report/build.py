@@ -7,6 +7,7 @@ the same data give byte-identical files. Figures come from :mod:`ingestion.repor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.core import config
-from ingestion.core.numbers import tal
 from ingestion.db import connection
 from ingestion.report import charts, formatting, queries
 
@@ -50,16 +50,13 @@ LEVEL_NAMES = {
 }
 
 
-def tal_decimal(value) -> str:
-    """A mean with one decimal, the Swedish way: ``3.46`` → ``3,5``."""
-    return tal(round(float(value), 1))
-
-
 def report_dir() -> Path:
     return Path(os.environ.get("REPORT_DIR", config.state_dir() / "reports")).resolve()
 
 
+@functools.cache
 def _environment():
+    """One template environment per process (the report DAG's mapped tasks and make report's loop alike)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(
@@ -71,7 +68,7 @@ def _environment():
     env.filters["count"] = lambda row, name: formatting.count(row.get(name), bool(row.get(f"{name}_suppressed")))
     env.filters["percent"] = lambda row, name: formatting.percent(row.get(name), bool(row.get(f"{name}_suppressed")))
     env.filters["tal"] = lambda value: formatting.count(value)
-    env.filters["decimal"] = lambda value: formatting.MISSING if value is None else tal_decimal(value)
+    env.filters["decimal"] = formatting.mean
     env.globals.update(
         group_name=lambda code: TARGET_GROUP_NAMES.get(code, code),
         level_name=lambda code: LEVEL_NAMES.get(code, code),
@@ -92,8 +89,10 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
     snapshot = facts["register_snapshot_date"]
     outcomes = queries.outcomes(conn, period, lanskod)
     previous = queries.outcomes(conn, queries.previous_period(period), lanskod)
-    totals = next((r for r in _outcome_table(outcomes)), None)
-    previous_totals = next((r for r in _outcome_table(previous)), None)
+    groups = _outcome_table(outcomes)
+    previous_groups = _outcome_table(previous)
+    totals = groups[0] if groups else None
+    previous_totals = previous_groups[0] if previous_groups else None
     covered = {r["malgrupp"]: r for r in outcomes if r["dimension"] == "alla" and r["tackning"] == "tackt"}
     uncovered = {r["malgrupp"]: r for r in outcomes if r["dimension"] == "alla" and r["tackning"] == "ej_tackt"}
     by_value = {(r["malgrupp"], r["dimension_value"]): r for r in outcomes if r["tackning"] == "alla"}
@@ -103,15 +102,13 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         if (g, "K") in by_value and (g, "M") in by_value
     ]
     shown = lambda row, name: None if not row or row.get(f"{name}_suppressed") else row.get(name)  # noqa: E731
-    group_labels = [TARGET_GROUP_NAMES[r["malgrupp"]] for r in _outcome_table(outcomes)]
+    group_labels = [TARGET_GROUP_NAMES[r["malgrupp"]] for r in groups]
     share = "share_ended_to_work_or_studies"
     coverage_chart = charts.horizontal_bars(
         group_labels,
         {
-            "Med regional eller lokal överenskommelse": [
-                shown(covered.get(r["malgrupp"]), share) for r in _outcome_table(outcomes)
-            ],
-            "Utan": [shown(uncovered.get(r["malgrupp"]), share) for r in _outcome_table(outcomes)],
+            "Med regional eller lokal överenskommelse": [shown(covered.get(r["malgrupp"]), share) for r in groups],
+            "Utan": [shown(uncovered.get(r["malgrupp"]), share) for r in groups],
         },
         "Andel av de avaktualiserade som gick till arbete eller studier",
     )
@@ -137,7 +134,7 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "totals": totals,
         "previous_totals": previous_totals,
         "previous_period_text": formatting.period_text(queries.previous_period(period)),
-        "groups": _outcome_table(outcomes),
+        "groups": groups,
         "covered": covered,
         "uncovered_outcomes": uncovered,
         "by_sex": by_sex,

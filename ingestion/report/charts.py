@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from ingestion.core.numbers import andel
+from ingestion.core.numbers import andel, tal
 
 
 def _pyplot():
@@ -67,8 +67,6 @@ def vertical_bars(labels: list[str], values: list[float | None], title: str, yma
     """One value per label (e.g. the mean answer per question, 1–5), as an SVG string."""
     plt = _pyplot()
     from matplotlib.ticker import FuncFormatter
-
-    from ingestion.core.numbers import tal
 
     figure, axes = plt.subplots(figsize=(7, 2.6))
     shown = [(i, v) for i, v in enumerate(values) if v is not None]

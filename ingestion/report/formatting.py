@@ -34,6 +34,13 @@ def percent(share: float | Decimal | None, suppressed: bool = False, decimals: i
     return andel(float(share), decimals)
 
 
+def mean(value: float | Decimal | None) -> str:
+    """A mean with one decimal: ``3.46`` → ``3,5``; ``–`` when there is none."""
+    if value is None:
+        return MISSING
+    return tal(round(float(value), 1))
+
+
 def period_text(period: str) -> str:
     """``2025H1`` → ``första halvåret 2025``; ``2025H2`` → ``andra halvåret 2025``."""
     year, half = period[:4], period[5:]

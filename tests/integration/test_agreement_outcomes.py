@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import psycopg
@@ -216,7 +217,7 @@ def test_reported_figures_stand_beside_the_registry(warehouse):
         assert value == reported[key], key
 
 
-class _Tables(__import__("html.parser").parser.HTMLParser):
+class _Tables(HTMLParser):
     """The tables of an edition: id → rows of cell texts (the header row first)."""
 
     def __init__(self) -> None:

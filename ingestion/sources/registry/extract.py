@@ -30,6 +30,7 @@ from ingestion.core.numbers import tal
 from ingestion.core.personnummer import SAMORDNING_DAY_OFFSET
 from ingestion.privacy import pseudonym
 from ingestion.sources.registry.contract import (
+    COPY_COLUMNS,
     FILE_PATTERN,
     HEADER,
     MAX_KEPT_REJECTS,
@@ -73,25 +74,12 @@ SEPARATORS = len(HEADER) - 1  # a well-formed line has 13 '|'
 CODE_SLOTS = 100  # the code lists' codes are two digits: 00..99
 MUNICIPALITY_SLOTS = 10_000  # municipality codes are four digits
 
-# The binary COPY tuple (MonthValidator._copy_lines): the delivered columns it copies, in the order of
-# COPY_COLUMNS after line and pseudonym; the prefix of each tuple (field count, the length of the line
-# and of the pseudonym; they fill in the rest); the 4-byte encoding of each field length L at 4 × L (0: −1,
-# NULL). A field is at most MAX_FIELD_BYTES long: PROJEKTKOD, the longest, is at most 40 characters (longer
-# rows are set aside by the checks), up to three bytes each in UTF-8.
-_COPIED = (
-    KOMMUNKOD,
-    KON,
-    FODELSEAR,
-    FODELSEREGION,
-    INSKRIVEN,
-    KATEGORI,
-    ETABLERING,
-    FUNKTION,
-    BISTAND,
-    AVAKT_DATUM,
-    AVAKT_ORSAK,
-    PROJEKTKOD,
-)
+# The binary COPY tuple (MonthValidator._copy_lines): the delivered columns it copies (their positions in
+# the row), in the order COPY_COLUMNS names them after line and pseudonym; the prefix of each tuple (field
+# count, the length of the line and of the pseudonym; they fill in the rest); the 4-byte encoding of each
+# field length L at 4 × L (0: −1, NULL). A field is at most MAX_FIELD_BYTES long: PROJEKTKOD, the longest,
+# is at most 40 characters (longer rows are set aside by the checks), up to three bytes each in UTF-8.
+_COPIED = tuple(HEADER.index(column.upper()) for column in COPY_COLUMNS[2:])
 _PREFIX = np.zeros(30, np.uint8)
 _PREFIX[[1, 5, 13]] = (len(_COPIED) + 2, 4, 16)
 MAX_FIELD_BYTES = 3 * 40
