@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LANDING ?=
 
-.PHONY: help setup db stop airflow-init demo run hostile test lint airflow docs report bench lock clean
+.PHONY: help setup browser db stop airflow-init demo run hostile test lint airflow docs report bench lock clean
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
@@ -36,7 +36,16 @@ help:
 	@echo "make report [PERIOD=2025H1] [DATABASE=samverkan_demo]  the situation report's editions (work in progress)"
 	@echo "make stop              stop the embedded PostgreSQL"
 
-setup: $(VENV)/.installed $(DBT_VENV)/.installed
+setup: $(VENV)/.installed $(DBT_VENV)/.installed browser
+
+# Debian's Chromium for the report's browser test (no browser is ever downloaded by a test tool): installed
+# from Debian's packages where the set-up may (root with apt-get); elsewhere the test says it is skipped and why.
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+browser:
+	@test -n "$(CHROMIUM)" || { test "$$(id -u)" = 0 && command -v apt-get > /dev/null \
+		&& (apt-get install -y -q chromium > /dev/null 2>&1 || (apt-get update -q > /dev/null 2>&1 && apt-get install -y -q chromium > /dev/null 2>&1)) \
+		&& echo "Chromium installerat (apt-get install chromium), för rapportens webbläsartest"; } \
+		|| echo "Chromium saknas och kunde inte installeras: rapportens webbläsartest hoppas över (sudo apt-get install chromium)"
 
 $(VENV)/.installed: requirements/main.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -40,6 +40,17 @@ OUTCOME_NAMES = {
     "arbetsloshet": "Arbetslöshet",
     "ovrigt": "Övrigt",
 }
+# the registry breakdowns of mart_coverage_outcomes as the report names them: (dimension, the table's
+# subject, (value, column heading) in the order shown)
+BREAKDOWNS = (
+    ("kon", "kön", (("K", "Kvinnor"), ("M", "Män"))),
+    (
+        "aldersgrupp",
+        "åldersgrupp",
+        (("16-24", "16–24 år"), ("25-29", "25–29 år"), ("30-64", "30–64 år"), ("ovriga", "Övriga åldrar")),
+    ),
+    ("fodelseregion", "födelseregion", (("Sverige", "Födda i Sverige"), ("Utrikes", "Utrikes födda"))),
+)
 LEVEL_NAMES = {
     "central": "Central",
     "regional": "Regional",
@@ -69,6 +80,11 @@ def _environment():
     env.filters["percent"] = lambda row, name: formatting.percent(row.get(name), bool(row.get(f"{name}_suppressed")))
     env.filters["tal"] = lambda value: formatting.count(value)
     env.filters["decimal"] = formatting.mean
+    env.filters["figure"] = formatting.figure
+    env.filters["change"] = lambda row, name: formatting.change(
+        row.get(name), row.get("unit", "antal"), bool(row.get(f"{name}_suppressed"))
+    )
+    env.filters["month_text"] = formatting.month_text
     env.globals.update(
         group_name=lambda code: TARGET_GROUP_NAMES.get(code, code),
         level_name=lambda code: LEVEL_NAMES.get(code, code),
@@ -83,6 +99,24 @@ def _outcome_table(rows: list[dict], dimension: str = "alla", tackning: str = "a
     return [by_group[g] for g in queries.TARGET_GROUP_ORDER if g in by_group]
 
 
+def _means_table(rows: list[dict], questions: list[str], group_type: str) -> dict[str, Any]:
+    """Mean answers as a table: one row per county or SKR group (and Riket last), one column per question."""
+    by_group: dict[str, dict] = {}
+    for r in rows:
+        if r["group_type"] in (group_type, "alla"):
+            group = by_group.setdefault(r["group_value"], {"name": r["group_name"], "alla": r["group_type"] == "alla"})
+            group[r["question_code"]] = r["mean_answer"]
+    ordered = sorted(by_group.values(), key=lambda g: g["alla"])
+    return {
+        "id": f"tabell-bedomning-{group_type}",
+        "title": "län" if group_type == "lanskod" else "SKR:s kommungrupp",
+        "questions": questions,
+        "rows": [
+            {"name": "Riket" if g["alla"] else g["name"], "means": [g.get(q) for q in questions]} for g in ordered
+        ],
+    }
+
+
 def edition_data(conn, period: str, lanskod: str | None, county_name: str | None) -> dict[str, Any]:
     """Everything one edition shows, read through the query module."""
     facts = queries.period_facts(conn, period)
@@ -95,11 +129,19 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
     previous_totals = previous_groups[0] if previous_groups else None
     covered = {r["malgrupp"]: r for r in outcomes if r["dimension"] == "alla" and r["tackning"] == "tackt"}
     uncovered = {r["malgrupp"]: r for r in outcomes if r["dimension"] == "alla" and r["tackning"] == "ej_tackt"}
-    by_value = {(r["malgrupp"], r["dimension_value"]): r for r in outcomes if r["tackning"] == "alla"}
-    by_sex = [
-        {"malgrupp": g, "K": by_value[(g, "K")], "M": by_value[(g, "M")]}
-        for g in queries.TARGET_GROUP_ORDER
-        if (g, "K") in by_value and (g, "M") in by_value
+    by_value = {(r["malgrupp"], r["dimension"], r["dimension_value"]): r for r in outcomes if r["tackning"] == "alla"}
+    breakdowns = [
+        {
+            "id": f"tabell-resultat-{dimension}",
+            "title": title,
+            "columns": [label for _, label in values],
+            "rows": [
+                {"malgrupp": g, "cells": [by_value[(g, dimension, v)] for v, _ in values]}
+                for g in queries.TARGET_GROUP_ORDER
+                if all((g, dimension, v) in by_value for v, _ in values)
+            ],
+        }
+        for dimension, title, values in BREAKDOWNS
     ]
     shown = lambda row, name: None if not row or row.get(f"{name}_suppressed") else row.get(name)  # noqa: E731
     group_labels = [TARGET_GROUP_NAMES[r["malgrupp"]] for r in groups]
@@ -113,15 +155,80 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "Andel av de avaktualiserade som gick till arbete eller studier",
     )
     assessment_rows = queries.assessment(conn, period, lanskod)
-    assessment_chart = charts.vertical_bars(
-        [r["question_code"] for r in assessment_rows],
-        [r["mean_answer"] for r in assessment_rows],
-        "Medelvärde per fråga (1–5)",
-        5,
+    questions = [r["question_code"] for r in assessment_rows]
+    means = queries.assessment_means_by_group(conn, period, "lanskod")
+    national_means = {r["question_code"]: r["mean_answer"] for r in means if r["group_type"] == "alla"}
+    if lanskod is None:
+        assessment_chart = charts.vertical_bars(
+            questions, [r["mean_answer"] for r in assessment_rows], "Medelvärde per fråga (1–5)", 5
+        )
+        assessment_groups = [
+            _means_table(queries.assessment_means_by_group(conn, period, "kommungrupp"), questions, "kommungrupp"),
+            _means_table(means, questions, "lanskod"),
+        ]
+    else:
+        own = {r["question_code"]: r["mean_answer"] for r in means if r["group_value"] == lanskod}
+        assessment_chart = charts.grouped_columns(
+            questions,
+            {county_name: [own.get(q) for q in questions], "Riket": [national_means.get(q) for q in questions]},
+            "Medelvärde per fråga (1–5)",
+            5,
+        )
+        assessment_groups = []
+    levels_of_collaboration = queries.collaboration_levels(conn, period, lanskod)
+    collaboration_chart = charts.stacked_bars(
+        [r["samverkansniva"] for r in levels_of_collaboration],
+        {
+            "Upp": [r["n_up"] for r in levels_of_collaboration],
+            "Oförändrad": [r["n_same"] for r in levels_of_collaboration],
+            "Ned": [r["n_down"] for r in levels_of_collaboration],
+            "Första formuläret": [r["n_first"] for r in levels_of_collaboration],
+        },
+        "Formulär per samverkansnivå och förändring sedan förra formuläret",
     )
-    return {
+    goal_rows = queries.goals(conn, period, lanskod)
+    goals_chart = charts.stacked_bars(
+        [r["label"] for r in goal_rows if r["label"] != "Samtliga mål"],
+        {
+            "Uppnått": [r["n_achieved"] for r in goal_rows if r["label"] != "Samtliga mål"],
+            "Delvis uppnått": [r["n_partly"] for r in goal_rows if r["label"] != "Samtliga mål"],
+            "Ej uppnått": [r["n_not"] for r in goal_rows if r["label"] != "Samtliga mål"],
+            "Kan inte bedöma": [r["n_cannot"] for r in goal_rows if r["label"] != "Samtliga mål"],
+        },
+        "Mål efter parternas bedömning, per målgrupp",
+    )
+    completeness = queries.forms_completeness(conn, period, lanskod)
+    key_figures = queries.key_figures(conn, period, lanskod)
+    coverage = queries.coverage_by_area(conn, snapshot, lanskod)
+    if lanskod is None:
+        forms_chart = charts.stacked_bars(
+            [r["name"] for r in completeness],
+            {
+                "I tid": [r["n_on_time"] for r in completeness],
+                "Sent": [r["n_late"] for r in completeness],
+                "Saknas": [r["n_missing"] for r in completeness],
+            },
+            "Uppföljningsformulär per län",
+        )
+        coverage_by_county_chart = charts.stacked_bars(
+            [r["name"] for r in coverage],
+            {
+                "Med gällande överenskommelse": [r["n_covered"] for r in coverage],
+                "Utan": [r["n_uncovered"] for r in coverage],
+            },
+            "Kommuner per län",
+        )
+    else:
+        forms_chart = coverage_by_county_chart = None
+    charts_of_edition = {
         "coverage_chart": coverage_chart,
         "assessment_chart": assessment_chart,
+        "collaboration_chart": collaboration_chart,
+        "goals_chart": goals_chart,
+        "forms_chart": forms_chart,
+        "coverage_by_county_chart": coverage_by_county_chart,
+    }
+    return charts_of_edition | {
         "period": period,
         "period_text": formatting.period_text(period),
         "edition": "riket" if lanskod is None else lanskod,
@@ -129,7 +236,13 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "facts": facts,
         "snapshot": snapshot,
         "levels": queries.agreements_by_level(conn, snapshot) if lanskod is None else [],
-        "coverage": queries.coverage_by_area(conn, snapshot, lanskod),
+        "coverage": coverage,
+        "key_figures": key_figures,
+        "key_figures_by_ordinal": {r["ordinal"]: r for r in key_figures},
+        "missing_forms": queries.missing_forms(conn, period, lanskod),
+        "registry_months": queries.registry_months(conn, period),
+        "assessment_groups": assessment_groups,
+        "national_means": national_means,
         "uncovered": queries.uncovered_municipalities(conn, snapshot, lanskod),
         "totals": totals,
         "previous_totals": previous_totals,
@@ -137,12 +250,12 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "groups": groups,
         "covered": covered,
         "uncovered_outcomes": uncovered,
-        "by_sex": by_sex,
+        "breakdowns": breakdowns,
         "beside": queries.registry_beside_reported(conn, period, lanskod),
-        "completeness": queries.forms_completeness(conn, period, lanskod),
+        "completeness": completeness,
         "assessment": assessment_rows,
-        "levels_of_collaboration": queries.collaboration_levels(conn, period, lanskod),
-        "goals": queries.goals(conn, period, lanskod),
+        "levels_of_collaboration": levels_of_collaboration,
+        "goals": goal_rows,
         "jobtracks": queries.jobtracks(conn, period, lanskod),
     }
 

@@ -76,3 +76,46 @@ def vertical_bars(labels: list[str], values: list[float | None], title: str, yma
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: tal(round(y, 1))))
     axes.set_title(title, loc="left")
     return _svg(figure)
+
+
+def stacked_bars(labels: list[str], series: dict[str, list[int | None]], title: str) -> str:
+    """Counts per label stacked by series (e.g. forms on time, late and missing per county), as an SVG
+    string; a missing or suppressed part is left out (the table shows it)."""
+    plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    figure, axes = plt.subplots(figsize=(7, 0.3 * len(labels) + 1.0))
+    left = [0.0] * len(labels)
+    for name, values in series.items():
+        widths = [float(v) if v is not None else 0.0 for v in values]
+        axes.barh(range(len(labels)), widths, left=left, height=0.7, label=name)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    axes.set_yticks(range(len(labels)), labels)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: tal(int(x))))
+    axes.set_title(title, loc="left")
+    below = -0.08 - 0.4 / max(len(labels), 1)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=len(series), frameon=False)
+    return _svg(figure)
+
+
+def grouped_columns(labels: list[str], series: dict[str, list[float | None]], title: str, ymax: float) -> str:
+    """One column per label and series (e.g. the county's mean answer per question beside the country's),
+    as an SVG string."""
+    plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter
+
+    n_series = max(len(series), 1)
+    width = 0.8 / n_series
+    figure, axes = plt.subplots(figsize=(7, 2.8))
+    for index, (name, values) in enumerate(series.items()):
+        shown = [(i + (index - (n_series - 1) / 2) * width, v) for i, v in enumerate(values) if v is not None]
+        axes.bar([p for p, _ in shown], [float(v) for _, v in shown], width=width, label=name)
+    axes.set_xticks(range(len(labels)), labels)
+    axes.set_ylim(0, ymax)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: tal(round(y, 1))))
+    axes.set_title(title, loc="left")
+    if n_series > 1:
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=n_series, frameon=False)
+    return _svg(figure)

@@ -35,13 +35,53 @@ def percent(share: float | Decimal | None, suppressed: bool = False, decimals: i
 
 
 def mean(value: float | Decimal | None) -> str:
-    """A mean with one decimal: ``3.46`` → ``3,5``; ``–`` when there is none."""
+    """A mean with one decimal, always shown: ``3.46`` → ``3,5``, ``3`` → ``3,0``; ``–`` when there is none."""
     if value is None:
         return MISSING
-    return tal(round(float(value), 1))
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.0", locale="sv_SE")
 
 
 def period_text(period: str) -> str:
     """``2025H1`` → ``första halvåret 2025``; ``2025H2`` → ``andra halvåret 2025``."""
     year, half = period[:4], period[5:]
     return f"{'första' if half == '1' else 'andra'} halvåret {year}"
+
+
+def change(value: float | Decimal | None, unit: str = "antal", suppressed: bool = False) -> str:
+    """A change since the previous half-year, with its sign: ``+1 234``, ``-56``, ``0``; a share's change
+    in whole percentage points (``+3 procentenheter``). ``..`` when either side is suppressed, ``–`` when
+    there is nothing to compare with."""
+    if suppressed:
+        return SUPPRESSED
+    if value is None:
+        return MISSING
+    if unit == "andel":
+        points = round(float(value) * 100)
+        return f"{signed(points)} {'procentenhet' if abs(points) == 1 else 'procentenheter'}"
+    return signed(value)
+
+
+def signed(value: float | Decimal) -> str:
+    """``1234`` → ``+1 234``, ``-56`` → ``-56``, ``0`` → ``0`` (Babel's Swedish pattern with an explicit plus)."""
+    from babel.numbers import format_decimal
+
+    if value == 0:
+        return "0"
+    return format_decimal(value, format="+#,##0.#;-#,##0.#", locale="sv_SE")
+
+
+def month_text(month) -> str:
+    """``2025-01-01`` → ``januari 2025`` (Babel's Swedish month names)."""
+    from babel.dates import format_date
+
+    return format_date(month, "LLLL y", locale="sv_SE")
+
+
+def figure(row: dict, name: str) -> str:
+    """A key figure by its ``unit``: a count, or a share in whole per cent."""
+    suppressed = bool(row.get(f"{name}_suppressed"))
+    if row.get("unit") == "andel":
+        return percent(row.get(name), suppressed)
+    return count(row.get(name), suppressed)

@@ -91,7 +91,8 @@ def coverage_by_area(conn: psycopg.Connection, snapshot_date, lanskod: str | Non
         return _rows(
             conn,
             """select lanskod as code, county_name as name, count(*) as n_municipalities,
-                      count(*) filter (where is_covered) as n_covered
+                      count(*) filter (where is_covered) as n_covered,
+                      count(*) filter (where not is_covered) as n_uncovered
                from marts.mart_municipality_coverage where snapshot_date = %s
                group by lanskod, county_name order by lanskod""",
             (snapshot_date,),
@@ -171,6 +172,7 @@ def forms_completeness(conn: psycopg.Connection, period: str, lanskod: str | Non
                        count(*) filter (where c.expected) as n_owed,
                        count(*) filter (where c.expected and c.received) as n_received,
                        count(*) filter (where c.expected and c.received_on_time) as n_on_time,
+                       count(*) filter (where c.expected and c.received and not c.received_on_time) as n_late,
                        count(*) filter (where c.expected and not c.received) as n_missing
                 from marts.mart_followup_completeness c
                 left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = c.overenskommelse_id
@@ -226,19 +228,24 @@ def collaboration_levels(conn: psycopg.Connection, period: str, lanskod: str | N
 
 
 def goals(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
-    """Goals by assessment per target group (mart_followup_goals)."""
+    """Goals by assessment per target group as the forms name them (mart_followup_goals, dim_target_group),
+    goals without a target group as their own row, and all goals last."""
     return _rows(
         conn,
-        f"""select coalesce(g.malgrupp, 'alla') as malgrupp,
+        f"""select case when grouping(g.malgrupp) = 1 then 'Samtliga mål'
+                        when g.malgrupp is null then 'Utan angiven målgrupp'
+                        else coalesce(max(t.malgrupp_label), g.malgrupp) end as label,
                    count(*) filter (where g.bedomning = 'uppnatt') as n_achieved,
                    count(*) filter (where g.bedomning = 'delvis_uppnatt') as n_partly,
                    count(*) filter (where g.bedomning = 'ej_uppnatt') as n_not,
                    count(*) filter (where g.bedomning = 'kan_inte_bedoma') as n_cannot,
                    count(*) as n_goals
             from marts.mart_followup_goals g
+            left join marts.dim_target_group t on t.malgrupp = g.malgrupp
             left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = g.overenskommelse_id
             where g.period = %s and (%s::text is null or areas.lanskod = %s)
-            group by coalesce(g.malgrupp, 'alla') order by 1""",
+            group by grouping sets ((g.malgrupp), ())
+            order by grouping(g.malgrupp), g.malgrupp is null, label""",
         (period, period, lanskod, lanskod),
     )
 
@@ -258,3 +265,126 @@ def jobtracks(conn: psycopg.Connection, period: str, lanskod: str | None) -> lis
            order by group_value, aktivitet_efter""",
         (start, end, group_type, group_value, group_value),
     )
+
+
+def key_figures(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """The summary's key figures for the half-year and the one before, and the change between them, all in
+    one statement: agreements and municipalities (mart_municipality_coverage on each half-year's register
+    snapshot, as mart_followup_completeness chose it), forms (mart_followup_completeness) and the registry
+    (mart_coverage_outcomes, published values; a change is suppressed when either side is). ``unit`` is
+    ``antal`` or ``andel`` (the change of a share is in percentage points)."""
+    return _rows(
+        conn,
+        """with periods as (
+                select %(period)s::text as period union all select %(previous)s::text
+            ),
+            snapshots as (
+                select period, max(register_snapshot_date) as snapshot_date from marts.mart_followup_completeness
+                where period in (select period from periods) group by period
+            ),
+            coverage as (
+                select s.period, count(*) as n_municipalities, count(*) filter (where m.is_covered) as n_covered
+                from snapshots s join marts.mart_municipality_coverage m on m.snapshot_date = s.snapshot_date
+                where %(lanskod)s::text is null or m.lanskod = %(lanskod)s
+                group by s.period
+            ),
+            forms as (
+                select s.period,
+                       count(c.overenskommelse_id) filter (where c.expected) as n_owed,
+                       count(c.overenskommelse_id) filter (where c.expected and c.received) as n_received,
+                       count(c.overenskommelse_id) filter (where c.expected and c.received_on_time) as n_on_time
+                from snapshots s
+                left join (
+                    select c.* from marts.mart_followup_completeness c
+                    left join (select distinct overenskommelse_id, period, lanskod from marts.mart_agreement_outcomes)
+                        as areas on areas.overenskommelse_id = c.overenskommelse_id and areas.period = c.period
+                    where %(lanskod)s::text is null or areas.lanskod = %(lanskod)s
+                ) as c on c.period = s.period
+                group by s.period
+            ),
+            outcomes as (
+                select * from marts.mart_coverage_outcomes
+                where period in (select period from periods) and basis = 'utan_centrala' and tackning = 'alla'
+                  and malgrupp = 'alla' and dimension = 'alla'
+                  and ((%(lanskod)s::text is null and niva = 'riket') or lanskod = %(lanskod)s)
+            ),
+            names (ordinal, measure, unit) as (
+                values (1, 'Kommuner med en gällande överenskommelse', 'antal'), (2, 'Kommuner utan', 'antal'),
+                       (3, 'Uppföljningsformulär som skulle lämnas', 'antal'), (4, 'Inkomna formulär', 'antal'),
+                       (5, 'Inkomna i tid', 'antal'), (6, 'Inskrivna arbetslösa', 'antal'),
+                       (7, 'Avaktualiserade', 'antal'), (8, 'Till arbete eller studier', 'antal'),
+                       (9, 'Andel av de avaktualiserade till arbete eller studier', 'andel')
+            ),
+            measures as (
+                select period, 1 as ordinal, n_covered::numeric as value, false as suppressed from coverage
+                union all select period, 2, (n_municipalities - n_covered)::numeric, false from coverage
+                union all select period, 3, n_owed::numeric, false from forms
+                union all select period, 4, n_received::numeric, false from forms
+                union all select period, 5, n_on_time::numeric, false from forms
+                union all select period, 6, n_registered_unemployed::numeric, n_registered_unemployed_suppressed
+                from outcomes
+                union all select period, 7, n_ended::numeric, n_ended_suppressed from outcomes
+                union all select period, 8, n_ended_to_work_or_studies::numeric, n_ended_to_work_or_studies_suppressed
+                from outcomes
+                union all select period, 9, share_ended_to_work_or_studies::numeric,
+                       share_ended_to_work_or_studies_suppressed
+                from outcomes
+            ),
+            pivoted as (
+                select names.ordinal, names.measure, names.unit,
+                       max(value) filter (where period = %(period)s) as current,
+                       coalesce(bool_or(suppressed) filter (where period = %(period)s), false) as current_suppressed,
+                       max(value) filter (where period = %(previous)s) as previous,
+                       coalesce(bool_or(suppressed) filter (where period = %(previous)s), false) as previous_suppressed
+                from names left join measures on measures.ordinal = names.ordinal
+                group by names.ordinal, names.measure, names.unit
+            )
+            select ordinal, measure, unit, current, current_suppressed, previous, previous_suppressed,
+                   current - previous as change, current_suppressed or previous_suppressed as change_suppressed
+            from pivoted order by ordinal""",
+        {"period": period, "previous": previous_period(period), "lanskod": lanskod},
+    )
+
+
+def assessment_means_by_group(conn: psycopg.Connection, period: str, group_type: str) -> list[dict[str, Any]]:
+    """The mean answer per question F1–F12 for each county (``lanskod``) or SKR municipality group
+    (``kommungrupp``), and for the country (mart_followup_assessment_by_group), one row per group and
+    question."""
+    return _rows(
+        conn,
+        """select group_type, group_value, group_name, question_code, n_answers, mean_answer
+           from marts.mart_followup_assessment_by_group
+           where period = %s and group_type in (%s, 'alla')
+           order by group_type = 'alla', group_value, question_code""",
+        (period, group_type),
+    )
+
+
+def missing_forms(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
+    """The agreements of the area whose form for the half-year is missing or came in after the deadline
+    (mart_followup_completeness), for *Om statistiken*."""
+    return _rows(
+        conn,
+        f"""select c.overenskommelse_id, c.niva, c.followup_due_date, c.received, c.received_on_time,
+                   c.first_submitted_at::date as first_submitted_on
+            from marts.mart_followup_completeness c
+            left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = c.overenskommelse_id
+            where c.period = %s and c.expected and not coalesce(c.received_on_time, false)
+              and (%s::text is null or areas.lanskod = %s)
+            order by c.received, c.overenskommelse_id""",
+        (period, period, lanskod, lanskod),
+    )
+
+
+def registry_months(conn: psycopg.Connection, period: str) -> list[date]:
+    """The months of the half-year that are in the registry marts (mart_jobseekers_monthly)."""
+    start, end = period_bounds(period)
+    return [
+        r["manad"]
+        for r in _rows(
+            conn,
+            """select distinct manad from marts.mart_jobseekers_monthly where manad >= %s and manad < %s
+               order by manad""",
+            (start, end),
+        )
+    ]

@@ -321,3 +321,132 @@ def test_report_pdf_sections_start_on_new_pages_hold_the_figures_and_render(ware
         image = document[index].render(scale=0.5).to_pil().convert("L")
         low, high = image.getextrema()
         assert high - low > 100, f"page {index + 1} is blank"
+
+
+def _chromium() -> str | None:
+    import os
+
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _watched_page(browser):
+    """A new page with lists of its console errors and warnings, uncaught exceptions and requests."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("request", lambda r: requests.append(r.url))
+    return page, problems, requests
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Debian's Chromium is not installed (make setup installs it as root)")
+def test_report_in_a_real_browser_shows_every_chart_without_errors_or_requests(warehouse, tmp_path):
+    """The national and Stockholm editions opened in headless Chromium (Playwright driving Debian's
+    browser): every figure's SVG is drawn at a readable size and has a text alternative, the page logs no
+    console error and raises nothing, and opening it makes no request beyond the file itself. A full-page
+    screenshot of each is kept as a test artefact (``.state/test-artifacts``)."""
+    from playwright.sync_api import sync_playwright
+
+    from ingestion.core import config
+    from ingestion.report.build import build_edition
+
+    url = warehouse["url"]
+    artefacts = config.PROJECT_ROOT / ".state" / "test-artifacts"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    flags += ["--disable-sync", "--no-first-run", "--disable-quic"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=_chromium(), args=flags)
+        try:
+            for lanskod, name in ((None, "riket"), ("01", "01")):
+                build_edition(
+                    "2024H1", lanskod, "Stockholms län" if lanskod else None, url=url, out_dir=tmp_path, pdf=False
+                )
+                path = tmp_path / "2024H1" / f"{name}.html"
+                page, problems, requests = _watched_page(browser)
+                page.goto(path.as_uri(), wait_until="load")
+                figures = page.locator("figure")
+                n_figures = (path.read_text(encoding="utf-8")).count("<figure")
+                assert n_figures >= 2 and figures.count() == n_figures
+                for index in range(n_figures):
+                    figure = figures.nth(index)
+                    assert (figure.get_attribute("aria-label") or "").strip(), f"figure {index} has no text alternative"
+                    box = figure.locator("svg").first.bounding_box()
+                    assert box and box["width"] > 300 and box["height"] > 100, f"figure {index} of {name}: {box}"
+                    assert figure.locator("svg text").count() > 3  # labels are text, legible and searchable
+                screenshot = artefacts / f"lagesbild-{name}.png"
+                page.screenshot(path=screenshot, full_page=True)
+                page.close()
+                assert problems == [], problems
+                assert requests == [path.as_uri()], requests
+                from PIL import Image
+
+                with Image.open(screenshot) as image:
+                    low, high = image.convert("L").getextrema()
+                    assert image.height > 2000 and high - low > 100
+        finally:
+            browser.close()
+
+
+def test_report_breakdowns_means_and_key_figures_equal_the_marts_and_hide_suppressed_cells(warehouse, tmp_path):
+    """The national edition's breakdown tables (sex, age group, birth region), F1–F12 means and key figures
+    show the marts' published values; every cell the mart suppresses is `..` (the fixture's small counts
+    suppress some), and no other cell is."""
+    from ingestion.report import formatting
+    from ingestion.report.build import BREAKDOWNS, build_edition
+
+    url = warehouse["url"]
+    build_edition("2024H1", None, None, url=url, out_dir=tmp_path, pdf=False)
+    parser = _Tables()
+    parser.feed((tmp_path / "2024H1" / "riket.html").read_text(encoding="utf-8"))
+    names = {label: code for code, label in _group_names().items()}
+    n_suppressed = 0
+    for dimension, _, values in BREAKDOWNS:
+        table = parser.tables[f"tabell-resultat-{dimension}"]
+        assert len(table) > 1
+        for shown in table[1:]:
+            for (value, _), cell in zip(values, shown[1:], strict=True):
+                ((share, suppressed),) = fetch(
+                    url,
+                    """select share_ended_to_work_or_studies, share_ended_to_work_or_studies_suppressed
+                       from marts.mart_coverage_outcomes
+                       where period = '2024H1' and niva = 'riket' and basis = 'utan_centrala'
+                         and tackning = 'alla' and malgrupp = %s and dimension = %s and dimension_value = %s""",
+                    names[shown[0]],
+                    dimension,
+                    value,
+                )
+                assert cell == formatting.percent(share, suppressed)
+                n_suppressed += suppressed
+    assert n_suppressed > 0  # the fixture is small enough that disclosure control hides cells
+    means = dict(
+        fetch(
+            url,
+            """select question_code, mean_answer from marts.mart_followup_assessment_by_group
+               where period = '2024H1' and group_type = 'alla'""",
+        )
+    )
+    shown_means = {row[0].split(" ")[0]: row[-1] for row in parser.tables["tabell-bedomning"][1:]}
+    assert shown_means and shown_means == {q: formatting.mean(m) for q, m in means.items()}
+    ((registered, registered_s),) = fetch(
+        url,
+        """select n_registered_unemployed, n_registered_unemployed_suppressed from marts.mart_coverage_outcomes
+           where period = '2024H1' and niva = 'riket' and basis = 'utan_centrala' and tackning = 'alla'
+             and malgrupp = 'alla' and dimension = 'alla'""",
+    )
+    key = {row[0]: row[1:] for row in parser.tables["tabell-sammanfattning"][1:]}
+    assert key["Inskrivna arbetslösa"][0] == formatting.count(registered, registered_s)
+    ((owed, received),) = fetch(
+        url,
+        """select count(*) filter (where expected), count(*) filter (where expected and received)
+           from marts.mart_followup_completeness where period = '2024H1'""",
+    )
+    assert key["Uppföljningsformulär som skulle lämnas"][0] == formatting.count(owed)
+    assert key["Inkomna formulär"][0] == formatting.count(received)
+
+
+def _group_names() -> dict[str, str]:
+    from ingestion.report.build import TARGET_GROUP_NAMES
+
+    return TARGET_GROUP_NAMES
