@@ -1,5 +1,6 @@
-"""Airflow DAG: the national situation report's editions (issue 13, in progress), built after every
-validated warehouse build (scheduled on the marts' Asset): one mapped task per edition, then the manifest.
+"""Airflow DAG: the national situation report's editions, built after every validated warehouse build
+(scheduled on the marts' Asset): one mapped task per edition, then the manifest. ``make run`` runs it the
+same way after a build (``airflow dags test``, as the Asset would trigger it).
 
 By hand for another half-year: ``airflow dags trigger report -c '{"period": "2025H1"}'``."""
 
@@ -19,7 +20,10 @@ from ingestion.orchestration.assets import MARTS_ASSET
     catchup=False,
     max_active_runs=1,
     tags=["rapport", "marts"],
-    params={"period": Param(None, type=["null", "string"], description="Halvår, t.ex. 2025H1 (standard: det senaste)")},
+    params={
+        "period": Param(None, type=["null", "string"], description="Halvår, t.ex. 2025H1 (standard: det senaste)"),
+        "report_dir": Param(None, type=["null", "string"], description="Mapp för körningens sammanfattning"),
+    },
 )
 def report():
     @task
@@ -40,10 +44,13 @@ def report():
         return build_edition(**edition)
 
     @task
-    def write_manifest(editions: list[dict], files: list[dict]) -> dict:
-        from ingestion.report.build import write_manifest
+    def write_manifest(editions: list[dict], files: list[dict], params: dict | None = None) -> dict:
+        from ingestion.report.build import note_for_run_summary, write_manifest
 
-        return write_manifest(editions[0]["period"], list(files))
+        manifest = write_manifest(editions[0]["period"], list(files))
+        if (params or {}).get("report_dir"):  # for make run's summary
+            note_for_run_summary(manifest, params["report_dir"])
+        return {"period": manifest["period"], "files": len(manifest["files"])}
 
     editions = plan()
     write_manifest(editions, build_edition.expand(edition=editions))

@@ -1,7 +1,8 @@
 """``make run`` and ``make demo``: run every pipeline once with Airflow.
 
 Each DAG runs with ``airflow dags test`` (a real DAG run, no scheduler needed): first every source
-DAG over the landing folder, then the warehouse DAG (dbt build + GX on the marts).
+DAG over the landing folder, then the warehouse DAG (dbt build + GX on the marts), then, when it built and
+validated the marts, the report DAG (what the marts' Asset triggers under a scheduler).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def run_dag(dag_id: str, conf: dict | None, log_dir: Path) -> None:
 def run_all(landing: Path) -> Path:
     """Run every source DAG over ``landing``, then the warehouse DAG unless the loads are exactly those the
     last successful build of this warehouse was built from (as the Asset schedule would: a failed build is
-    tried again); return the report folder."""
+    tried again), then the report DAG after a build; return the run's folder (summaries and logs)."""
     landing = Path(landing).resolve()
     if not landing.is_dir():
         raise SystemExit(f"Landningsmappen {landing} finns inte.")
@@ -85,6 +86,9 @@ def run_all(landing: Path) -> Path:
         print("… warehouse: dbt build och validering av marts", flush=True)
         # the DAG's build marks the report folder as built, unless another run built these very loads meanwhile
         run_dag("warehouse", {"only_if_changed": True, "report_dir": str(report_dir)}, report_dir)
+        if (report_dir / "connection.built").exists():  # built and validated: the marts' Asset was emitted
+            print("… report: lägesbilden byggs om från de nya marts", flush=True)
+            run_dag("report", {"report_dir": str(report_dir)}, report_dir)
     return report_dir
 
 

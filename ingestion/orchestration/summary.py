@@ -12,6 +12,7 @@ from ingestion.core.numbers import andel, tal
 from ingestion.db import connection
 from ingestion.db.loader import already_loaded
 from ingestion.orchestration.run_report import read_outcomes
+from ingestion.report.build import RUN_SUMMARY_NOTE
 from ingestion.sources import SOURCES
 
 LIST_AT_MOST = 8
@@ -90,6 +91,9 @@ def print_summary(landing: Path, report_dir: Path) -> None:
             if name.startswith("mart_"):
                 count = conn.execute(f'select count(*) from marts."{name}"').fetchone()[0]
                 print(f"    marts.{name}: {count} rader")
+    note = report_dir / RUN_SUMMARY_NOTE
+    if note.exists():
+        print(f"  {note.read_text(encoding='utf-8').strip()}")
     print(f"  körningens loggar: {report_dir}")
 
 

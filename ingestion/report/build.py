@@ -359,6 +359,20 @@ def write_manifest(
     return manifest
 
 
+RUN_SUMMARY_NOTE = "lagesbild.txt"
+
+
+def note_for_run_summary(manifest: dict, run_dir: str | Path) -> Path:
+    """One line in the run's folder saying which editions were written where (``make run`` prints it)."""
+    folder = report_dir() / manifest["period"]
+    n_editions = sum(name.endswith(".html") for name in manifest["files"])
+    path = Path(run_dir) / RUN_SUMMARY_NOTE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = f"lägesbild {manifest['period']}: {n_editions} utgåvor (HTML och PDF), t.ex. {folder / 'riket.html'}"
+    path.write_text(line + "\n", encoding="utf-8")
+    return path
+
+
 def build_editions(
     period: str | None = None, url: str | None = None, out_dir: Path | None = None, pdf: bool = True
 ) -> dict:

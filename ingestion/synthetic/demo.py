@@ -100,10 +100,10 @@ def demo() -> None:
     print(f"  t.ex.: {example}")
     print(f"Avvisade leveranser och felrapporter: {config.quarantine_dir()}")
     print(f"dbt-dokumentationen: {docs}")
-    from ingestion.report.build import build_editions
-    from ingestion.report.build import report_dir as reports
+    from ingestion.report.build import RUN_SUMMARY_NOTE, build_editions, note_for_run_summary
 
-    manifest = build_editions()
-    edition = reports() / manifest["period"]
-    n_editions = sum(name.endswith(".html") for name in manifest["files"])
-    print(f"Lägesbild {manifest['period']} (under arbete): {n_editions} utgåvor, t.ex. {edition / 'riket.html'}")
+    note = report_dir / RUN_SUMMARY_NOTE
+    if not note.exists():  # the warehouse was built before (a second make demo): build the editions here
+        note_for_run_summary(build_editions(), report_dir)
+    line = note.read_text(encoding="utf-8").strip()
+    print(line[0].upper() + line[1:])
