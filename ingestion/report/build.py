@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import subprocess
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,9 @@ def _environment():
         keep_trailing_newline=True,
     )
     env.filters["count"] = lambda row, name: formatting.count(row.get(name), bool(row.get(f"{name}_suppressed")))
-    env.filters["percent"] = lambda row, name: formatting.percent(row.get(name), bool(row.get(f"{name}_suppressed")))
+    env.filters["percent"] = lambda row, name, decimals=0: formatting.percent(
+        row.get(name), bool(row.get(f"{name}_suppressed")), decimals
+    )
     env.filters["tal"] = lambda value: formatting.count(value)
     env.filters["decimal"] = formatting.mean
     env.filters["figure"] = formatting.figure
@@ -143,9 +146,19 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         }
         for dimension, title, values in BREAKDOWNS
     ]
-    shown = lambda row, name: None if not row or row.get(f"{name}_suppressed") else row.get(name)  # noqa: E731
-    group_labels = [TARGET_GROUP_NAMES[r["malgrupp"]] for r in groups]
     share = "share_ended_to_work_or_studies"
+    shown = lambda row, name: None if not row or row.get(f"{name}_suppressed") else row.get(name)  # noqa: E731
+    for breakdown in breakdowns:  # a decimal where two cells of a row would otherwise look alike
+        breakdown["decimals"] = formatting.share_decimals(
+            [[shown(cell, share) for cell in row["cells"]] for row in breakdown["rows"]]
+        )
+    group_labels = [TARGET_GROUP_NAMES[r["malgrupp"]] for r in groups]
+    decimals = {
+        "groups": formatting.share_decimals([[shown(r, share) for r in groups]]),
+        "coverage": formatting.share_decimals(
+            [[shown(covered.get(r["malgrupp"]), share), shown(uncovered.get(r["malgrupp"]), share)] for r in groups]
+        ),
+    }
     coverage_chart = charts.horizontal_bars(
         group_labels,
         {
@@ -251,6 +264,7 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "covered": covered,
         "uncovered_outcomes": uncovered,
         "breakdowns": breakdowns,
+        "decimals": decimals,
         "beside": queries.registry_beside_reported(conn, period, lanskod),
         "completeness": completeness,
         "assessment": assessment_rows,
@@ -376,10 +390,29 @@ def note_for_run_summary(manifest: dict, run_dir: str | Path) -> Path:
 def build_editions(
     period: str | None = None, url: str | None = None, out_dir: Path | None = None, pdf: bool = True
 ) -> dict:
-    """Every edition of ``period`` and its manifest, one after the other (``make report``, ``make demo``;
-    the report DAG builds the editions as mapped tasks instead); returns the manifest."""
+    """Every edition of ``period`` and its manifest (``make report``, ``make demo``), in a process per core
+    (at most ``REPORT_WORKERS``, 4); the report DAG builds the editions as mapped tasks instead. Returns the
+    manifest."""
     editions = plan_editions(period, url)
     if not editions:
         raise RuntimeError("Inget halvår med registerutfall i marts ännu: kör make run eller make demo först.")
-    files = [build_edition(**edition, url=url, out_dir=out_dir, pdf=pdf) for edition in editions]
+    build = functools.partial(_build_one, url=url, out_dir=out_dir, pdf=pdf)
+    workers = min(len(editions), os.cpu_count() or 1, MAX_WORKERS)
+    # The PDF is most of an edition's time and editions are independent: one process per core. Forked (a
+    # spawned worker would import the caller's main module again), so only from a single-threaded process.
+    if workers > 1 and threading.active_count() == 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            files = list(pool.map(build, editions))
+    else:
+        files = [build(edition) for edition in editions]
     return write_manifest(editions[0]["period"], files, url, out_dir)
+
+
+MAX_WORKERS = int(os.environ.get("REPORT_WORKERS", "4"))
+
+
+def _build_one(edition: dict, url: str | None, out_dir: Path | None, pdf: bool) -> dict[str, str]:
+    return build_edition(**edition, url=url, out_dir=out_dir, pdf=pdf)

@@ -85,3 +85,18 @@ def figure(row: dict, name: str) -> str:
     if row.get("unit") == "andel":
         return percent(row.get(name), suppressed)
     return count(row.get(name), suppressed)
+
+
+def share_decimals(groups: list[list[float | Decimal | None]], most: int = 2) -> int:
+    """How many decimals a table's percentages need: whole per cent, unless two different values that a
+    reader compares (those in one group: a row, or a column) would look the same; then one, or two."""
+    for decimals in range(most + 1):
+        if all(_distinct_when_shown(group, decimals) for group in groups):
+            return decimals
+    return most
+
+
+def _distinct_when_shown(values: list[float | Decimal | None], decimals: int) -> bool:
+    shown = [float(v) for v in values if v is not None]
+    different = {round(v, 6) for v in shown}
+    return len({andel(v, decimals) for v in different}) == len(different)

@@ -405,7 +405,13 @@ def test_report_breakdowns_means_and_key_figures_equal_the_marts_and_hide_suppre
     for dimension, _, values in BREAKDOWNS:
         table = parser.tables[f"tabell-resultat-{dimension}"]
         assert len(table) > 1
+        cells = [cell for shown in table[1:] for cell in shown[1:] if "%" in cell]
+        decimals = {len(cell.split(",")[1].split("\xa0")[0]) if "," in cell else 0 for cell in cells}
+        assert len(decimals) <= 1  # one precision per table
+        precision = decimals.pop() if decimals else 0
+        looked_alike = False  # a decimal only where whole per cents would make two values of a row look alike
         for shown in table[1:]:
+            row_shares = []
             for (value, _), cell in zip(values, shown[1:], strict=True):
                 ((share, suppressed),) = fetch(
                     url,
@@ -417,8 +423,13 @@ def test_report_breakdowns_means_and_key_figures_equal_the_marts_and_hide_suppre
                     dimension,
                     value,
                 )
-                assert cell == formatting.percent(share, suppressed)
+                assert cell == formatting.percent(share, suppressed, precision)
                 n_suppressed += suppressed
+                if share is not None and not suppressed:
+                    row_shares.append(float(share))
+            coarser = [formatting.percent(s, decimals=max(precision - 1, 0)) for s in set(row_shares)]
+            looked_alike |= len(set(coarser)) < len(set(row_shares))
+        assert precision == 0 or looked_alike
     assert n_suppressed > 0  # the fixture is small enough that disclosure control hides cells
     means = dict(
         fetch(
