@@ -50,7 +50,7 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         earlier = already_loaded_elsewhere(source, Path(landing).resolve(), this_run)
         rows = sum(o["n_rows"] for o in report["loaded"])
         print(
-            f"  {source.name}: inlästa {len(report['loaded'])} ({rows} rader), "
+            f"  {source.name}: inlästa {len(report['loaded'])} ({tal(rows)} rader), "
             f"redan inlästa {len(earlier) + len(report['skipped'])}, "
             f"avvisade {len(report['rejected'])}"
         )
@@ -60,7 +60,7 @@ def print_summary(landing: Path, report_dir: Path) -> None:
                 f"{sum(o['forms_already_loaded'] for o in report['loaded'])} redan inlästa"
             )
         for o in report["loaded"][:LIST_AT_MOST]:
-            print(f"    inläst:  {o['delivery']} ({o['n_rows']} rader, load_id {o['load_id']})")
+            print(f"    inläst:  {o['delivery']} ({tal(o['n_rows'])} rader, load_id {o['load_id']})")
         if len(report["loaded"]) > LIST_AT_MOST:
             print(f"    … och {len(report['loaded']) - LIST_AT_MOST} filer till")
         for o in report.get("partly_rejected", []):
@@ -90,7 +90,7 @@ def print_summary(landing: Path, report_dir: Path) -> None:
         for (name,) in marts:
             if name.startswith("mart_"):
                 count = conn.execute(f'select count(*) from marts."{name}"').fetchone()[0]
-                print(f"    marts.{name}: {count} rader")
+                print(f"    marts.{name}: {tal(count)} rader")
     note = report_dir / RUN_SUMMARY_NOTE
     if note.exists():
         print(f"  {note.read_text(encoding='utf-8').strip()}")
@@ -253,8 +253,10 @@ def _print_registry_headlines(conn) -> None:
 
 
 def _count(value: int | None, suppressed: bool | None) -> str:
-    """A published count in Swedish formatting; ``–`` where no figure is shown (suppressed or not reported)."""
-    return "–" if value is None or suppressed else tal(value)
+    """A published count as the report prints it: ``..`` when suppressed, ``–`` when not reported."""
+    from ingestion.report.formatting import count
+
+    return count(value, bool(suppressed))
 
 
 def _print_outcome_headlines(conn) -> None:
