@@ -158,8 +158,18 @@ def registry_beside_reported(
     )
 
 
-_AGREEMENTS_OF_AREA = """select distinct overenskommelse_id, lanskod from marts.mart_agreement_outcomes
-                         where period = %s"""
+# Each agreement's county, whatever the half-year: the county of its current version in the register, else
+# that of its current municipalities when they share one (a central agreement, or one across counties, has none
+# and appears in the national edition only).
+_AGREEMENTS_OF_AREA = """select a.overenskommelse_id,
+                                coalesce(max(a.lanskod),
+                                         case when count(distinct m.lanskod) = 1 then max(m.lanskod) end) as lanskod
+                         from marts.dim_agreement a
+                         left join marts.bridge_agreement_municipality b
+                             on b.overenskommelse_id = a.overenskommelse_id and b.is_current
+                         left join marts.dim_municipality m on m.kommunkod = b.kommunkod
+                         where a.is_current
+                         group by a.overenskommelse_id"""
 
 
 def forms_completeness(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[dict[str, Any]]:
@@ -179,7 +189,7 @@ def forms_completeness(conn: psycopg.Connection, period: str, lanskod: str | Non
                 left join marts.dim_county counties on counties.lanskod = areas.lanskod
                 where c.period = %s
                 group by areas.lanskod order by areas.lanskod nulls last""",
-            (period, period),
+            (period,),
         )
     return _rows(
         conn,
@@ -188,7 +198,7 @@ def forms_completeness(conn: psycopg.Connection, period: str, lanskod: str | Non
             join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = c.overenskommelse_id
             where c.period = %s and areas.lanskod = %s and c.expected
             order by c.overenskommelse_id""",
-        (period, period, lanskod),
+        (period, lanskod),
     )
 
 
@@ -223,7 +233,7 @@ def collaboration_levels(conn: psycopg.Connection, period: str, lanskod: str | N
             left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = l.overenskommelse_id
             where l.period = %s and (%s::text is null or areas.lanskod = %s)
             group by l.samverkansniva, l.samverkansniva_step order by l.samverkansniva_step""",
-        (period, period, lanskod, lanskod),
+        (period, lanskod, lanskod),
     )
 
 
@@ -246,7 +256,7 @@ def goals(conn: psycopg.Connection, period: str, lanskod: str | None) -> list[di
             where g.period = %s and (%s::text is null or areas.lanskod = %s)
             group by grouping sets ((g.malgrupp), ())
             order by grouping(g.malgrupp), g.malgrupp is null, label""",
-        (period, period, lanskod, lanskod),
+        (period, lanskod, lanskod),
     )
 
 
@@ -275,7 +285,7 @@ def key_figures(conn: psycopg.Connection, period: str, lanskod: str | None) -> l
     ``antal`` or ``andel`` (the change of a share is in percentage points)."""
     return _rows(
         conn,
-        """with periods as (
+        f"""with periods as (
                 select %(period)s::text as period union all select %(previous)s::text
             ),
             snapshots as (
@@ -296,8 +306,7 @@ def key_figures(conn: psycopg.Connection, period: str, lanskod: str | None) -> l
                 from snapshots s
                 left join (
                     select c.* from marts.mart_followup_completeness c
-                    left join (select distinct overenskommelse_id, period, lanskod from marts.mart_agreement_outcomes)
-                        as areas on areas.overenskommelse_id = c.overenskommelse_id and areas.period = c.period
+                    left join ({_AGREEMENTS_OF_AREA}) as areas on areas.overenskommelse_id = c.overenskommelse_id
                     where %(lanskod)s::text is null or areas.lanskod = %(lanskod)s
                 ) as c on c.period = s.period
                 group by s.period
@@ -372,7 +381,7 @@ def missing_forms(conn: psycopg.Connection, period: str, lanskod: str | None) ->
             where c.period = %s and c.expected and not coalesce(c.received_on_time, false)
               and (%s::text is null or areas.lanskod = %s)
             order by c.received, c.overenskommelse_id""",
-        (period, period, lanskod, lanskod),
+        (period, lanskod, lanskod),
     )
 
 

@@ -282,8 +282,8 @@ def test_report_editions_show_the_marts_figures_and_rebuild_byte_identical(wareh
 
 
 def test_report_pdf_sections_start_on_new_pages_hold_the_figures_and_render(warehouse, tmp_path):
-    """The PDF of the national edition: byte-identical when built again, every section's heading at the top
-    of a page, the summary's key figure in the text, and its pages render to images that are not blank."""
+    """The PDF of the national edition: byte-identical when built again, the summary on the first page under
+    the title and every other section's heading at the top of a page, the summary's key figure in the text, and its pages render to images that are not blank."""
     import pypdfium2
 
     from ingestion.report.build import build_edition
@@ -306,7 +306,9 @@ def test_report_pdf_sections_start_on_new_pages_hold_the_figures_and_render(ware
         "7. Lokala jobbspår",
         "8. Om statistiken",
     ]
-    for heading in headings:
+    assert texts[0].lstrip().startswith("Samverkan mellan kommunerna") and "1. Sammanfattning" in texts[0]
+    assert "ofullständiga" in texts[0]  # one month of six: said on the first page
+    for heading in headings[1:]:  # the summary shares the first page with the title; every other section opens one
         assert any(text.lstrip().startswith(heading) for text in texts), heading
     (registered,) = fetch(
         url,
