@@ -52,6 +52,16 @@ BREAKDOWNS = (
     ),
     ("fodelseregion", "födelseregion", (("Sverige", "Födda i Sverige"), ("Utrikes", "Utrikes födda"))),
 )
+# what a participant did after a job track, the outcomes that add up to everyone who left (mart_jobtrack_outcomes)
+EXCLUSIVE_OUTCOMES = (
+    "osubventionerat_arbete",
+    "subventionerat_arbete",
+    "studier",
+    "annat_jobbspar",
+    "arbetsloshet",
+    "ovrigt",
+)
+TRACK_TYPE_NAMES = {"branschriktat": "Branschriktat", "forberedande": "Förberedande", "kort": "Kort"}
 LEVEL_NAMES = {
     "central": "Central",
     "regional": "Regional",
@@ -92,6 +102,7 @@ def _environment():
         group_name=lambda code: TARGET_GROUP_NAMES.get(code, code),
         level_name=lambda code: LEVEL_NAMES.get(code, code),
         outcome_name=lambda code: OUTCOME_NAMES.get(code, code),
+        track_name=lambda code: TRACK_TYPE_NAMES.get(code, code),
         suppressed_note=formatting.SUPPRESSED_NOTE,
     )
     return env
@@ -233,7 +244,29 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         )
     else:
         forms_chart = coverage_by_county_chart = None
+    order = list(OUTCOME_NAMES)  # the table in the order of the legend: all, then work or studies, then each
+    jobtrack_rows = sorted(
+        queries.jobtracks(conn, period, lanskod),
+        key=lambda r: (r["group_value"], order.index(r["aktivitet_efter"]) if r["aktivitet_efter"] in order else 99),
+    )
+    by_track: dict[str, dict[str, dict]] = {}
+    for r in jobtrack_rows:
+        by_track.setdefault(r["group_label"], {})[r["aktivitet_efter"]] = r
+    jobtracks_chart = (
+        charts.stacked_bars(
+            [TRACK_TYPE_NAMES.get(label, label) for label in by_track],
+            {
+                OUTCOME_NAMES[outcome]: [shown(track.get(outcome), "share_of_left") for track in by_track.values()]
+                for outcome in EXCLUSIVE_OUTCOMES
+            },
+            "Andel av dem som lämnade, efter vad de gjorde sedan",
+            shares=True,
+        )
+        if by_track
+        else None
+    )
     charts_of_edition = {
+        "jobtracks_chart": jobtracks_chart,
         "coverage_chart": coverage_chart,
         "assessment_chart": assessment_chart,
         "collaboration_chart": collaboration_chart,
@@ -270,7 +303,7 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "assessment": assessment_rows,
         "levels_of_collaboration": levels_of_collaboration,
         "goals": goal_rows,
-        "jobtracks": queries.jobtracks(conn, period, lanskod),
+        "jobtracks": jobtrack_rows,
     }
 
 

@@ -78,9 +78,10 @@ def vertical_bars(labels: list[str], values: list[float | None], title: str, yma
     return _svg(figure)
 
 
-def stacked_bars(labels: list[str], series: dict[str, list[int | None]], title: str) -> str:
-    """Counts per label stacked by series (e.g. forms on time, late and missing per county), as an SVG
-    string; a missing or suppressed part is left out (the table shows it)."""
+def stacked_bars(labels: list[str], series: dict[str, list[float | None]], title: str, shares: bool = False) -> str:
+    """Counts per label stacked by series (e.g. forms on time, late and missing per county), or shares
+    (0–1) that add up to one per label, as an SVG string; a missing or suppressed part is left out (the
+    table shows it)."""
     plt = _pyplot()
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -92,8 +93,12 @@ def stacked_bars(labels: list[str], series: dict[str, list[int | None]], title: 
         left = [a + b for a, b in zip(left, widths, strict=True)]
     axes.set_yticks(range(len(labels)), labels)
     axes.invert_yaxis()
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: tal(int(x))))
+    if shares:
+        axes.set_xlim(0, 1)
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: andel(x, 0)))
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: tal(int(x))))
     axes.set_title(title, loc="left")
     below = -0.08 - 0.4 / max(len(labels), 1)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=len(series), frameon=False)
