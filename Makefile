@@ -33,7 +33,7 @@ help:
 	@echo "make hostile           write issue 11's hostile and broken deliveries and run every pipeline over them"
 	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
 	@echo "make docs              generate the dbt documentation (dbt_project/target/index.html)"
-	@echo "make report [PERIOD=2025H1] [DATABASE=samverkan_demo]  the situation report's editions (work in progress)"
+	@echo "make report [PERIOD=2025H1] [DATABASE=samverkan_demo]  the situation report: Riket and 21 counties, HTML and PDF"
 	@echo "make stop              stop the embedded PostgreSQL"
 
 setup: $(VENV)/.installed $(DBT_VENV)/.installed browser
@@ -114,7 +114,7 @@ bench: db
 docs: db
 	@$(BIN)/python -m ingestion docs
 
-# The national situation report (issue 13, in progress): HTML editions for the country and each county
+# The national situation report: HTML and PDF editions for the country and each county (docs/report.md)
 report: db
 	@$(BIN)/python -m ingestion report $(if $(PERIOD),--period $(PERIOD)) $(if $(DATABASE),--database $(DATABASE))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     hostile.add_argument("folder", help="the landing folder to write (new or empty)")
     rebuild = sub.add_parser("rebuild", help="dbt build --full-refresh (e.g. once after an upgrade)")
     rebuild.add_argument("--select", help="dbt selection, e.g. tag:registry (default: the whole warehouse)")
-    report = sub.add_parser("report", help="the national situation report's editions (HTML, work in progress)")
+    report = sub.add_parser("report", help="the situation report: Riket and each county, HTML and PDF")
     report.add_argument("--period", help="half-year, e.g. 2025H1 (default: the latest with registry months and forms)")
     report.add_argument(
         "--database", help="the database to read (default: the warehouse's; samverkan_demo for the demo)"
@@ -56,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         from ingestion.report.build import build_editions, report_dir
 
         url = connection.with_database(connection.warehouse_url(), args.database) if args.database else None
-        manifest = build_editions(args.period, url=url)
+        try:
+            manifest = build_editions(args.period, url=url)
+        except (ValueError, RuntimeError) as error:  # a period without data, or none built yet: said, not a traceback
+            print(f"Lägesbilden byggs inte: {error}", file=sys.stderr)
+            return 2
         n_editions = sum(name.endswith(".html") for name in manifest["files"])
         folder = report_dir() / manifest["period"]
         print(f"Lägesbild {manifest['period']}: {n_editions} utgåvor (HTML och PDF) i {folder}")

@@ -326,6 +326,9 @@ def plan_editions(period: str | None = None, url: str | None = None) -> list[dic
             return []
         if not queries.PERIOD_PATTERN.match(period):
             raise ValueError(f"Halvåret skrivs ÅÅÅÅH1 eller ÅÅÅÅH2 (t.ex. 2025H1), inte {period!r}.")
+        if queries.period_facts(conn, period)["n_months_loaded"] is None:
+            available = ", ".join(queries.periods_with_outcomes(conn)) or "inga ännu"
+            raise ValueError(f"Marts har inga registerutfall för {period}; halvår med utfall: {available}.")
         counties = queries.counties(conn)
     return [{"period": period, "lanskod": None, "county_name": None}] + [
         {"period": period, "lanskod": c["lanskod"], "county_name": c["county_name"]} for c in counties

@@ -40,6 +40,11 @@ def latest_period(conn: psycopg.Connection) -> str | None:
     return row[0]
 
 
+def periods_with_outcomes(conn: psycopg.Connection) -> list[str]:
+    """The half-years an edition can be built for: those with registry outcomes in the marts."""
+    return [r["period"] for r in _rows(conn, "select distinct period from marts.mart_agreement_outcomes order by 1")]
+
+
 PERIOD_PATTERN = re.compile(r"^\d{4}H[12]$")
 
 

@@ -463,3 +463,14 @@ def _group_names() -> dict[str, str]:
     from ingestion.report.build import TARGET_GROUP_NAMES
 
     return TARGET_GROUP_NAMES
+
+
+def test_a_half_year_without_data_or_misspelt_is_refused_in_swedish(warehouse):
+    """``make report PERIOD=…`` for a half-year the marts have no outcomes for, or written wrongly, says so
+    (and which half-years there are) instead of writing empty editions."""
+    from ingestion.report.build import plan_editions
+
+    with pytest.raises(ValueError, match=r"inga registerutfall för 2030H1; halvår med utfall: 2024H1"):
+        plan_editions("2030H1", url=warehouse["url"])
+    with pytest.raises(ValueError, match="ÅÅÅÅH1 eller ÅÅÅÅH2"):
+        plan_editions("2025-1", url=warehouse["url"])
