@@ -474,3 +474,43 @@ def test_a_half_year_without_data_or_misspelt_is_refused_in_swedish(warehouse):
         plan_editions("2030H1", url=warehouse["url"])
     with pytest.raises(ValueError, match="ÅÅÅÅH1 eller ÅÅÅÅH2"):
         plan_editions("2025-1", url=warehouse["url"])
+
+
+def test_report_forms_goals_and_coverage_tables_equal_the_marts(warehouse, tmp_path):
+    """The national edition's tables from the agreement register and the forms: municipalities with and
+    without an agreement per county (mart_municipality_coverage), the forms' totals over the counties
+    (mart_followup_completeness) and all goals by assessment (mart_followup_goals)."""
+    from ingestion.report import formatting
+    from ingestion.report.build import build_edition
+
+    url = warehouse["url"]
+    build_edition("2024H1", None, None, url=url, out_dir=tmp_path, pdf=False)
+    parser = _Tables()
+    parser.feed((tmp_path / "2024H1" / "riket.html").read_text(encoding="utf-8"))
+    (snapshot,) = fetch(
+        url, "select max(register_snapshot_date) from marts.mart_agreement_outcomes where period = '2024H1'"
+    )[0]
+    coverage = fetch(
+        url,
+        """select county_name, count(*), count(*) filter (where is_covered), count(*) filter (where not is_covered)
+           from marts.mart_municipality_coverage where snapshot_date = %s group by lanskod, county_name
+           order by lanskod""",
+        snapshot,
+    )
+    shown = parser.tables["tabell-tackning-lan"][1:]
+    assert shown == [[name, *(formatting.count(n) for n in counts)] for name, *counts in coverage]
+    forms = parser.tables["tabell-uppfoljning"][1:]
+    ((owed, received, on_time),) = fetch(
+        url,
+        """select count(*) filter (where expected), count(*) filter (where expected and received),
+                  count(*) filter (where expected and received_on_time)
+           from marts.mart_followup_completeness where period = '2024H1'""",
+    )
+    as_int = lambda text: int(text.replace("\xa0", ""))  # noqa: E731
+    assert [sum(as_int(row[i]) for row in forms) for i in (1, 2, 3)] == [owed, received, on_time]
+    goals = {row[0]: row[1:] for row in parser.tables["tabell-mal"][1:]}
+    by_assessment = dict(
+        fetch(url, "select bedomning, count(*) from marts.mart_followup_goals where period = '2024H1' group by 1")
+    )
+    expected = [by_assessment.get(b, 0) for b in ("uppnatt", "delvis_uppnatt", "ej_uppnatt", "kan_inte_bedoma")]
+    assert goals["Samtliga mål"] == [formatting.count(n) for n in [*expected, sum(by_assessment.values())]]
