@@ -111,6 +111,16 @@ def landing(tmp_path) -> Path:
     return target
 
 
+def copy_register_and_forms(landing: Path, forms: str = "*.*") -> None:
+    """Into ``landing``: the sample register's two valid snapshots (2024-06-30, 2024-12-31) and the sample
+    follow-up forms matching ``forms`` (the tests of the outcomes and the report build on them)."""
+    for snapshot in ("overenskommelser_2024-06-30", "overenskommelser_2024-12-31"):
+        shutil.copytree(REGISTER / snapshot, landing / "agreement_register" / snapshot)
+    (landing / "followup_forms").mkdir(parents=True)
+    for form in (FIXTURES / "followup_forms").glob(forms):
+        shutil.copy(form, landing / "followup_forms" / form.name)
+
+
 # dbt selections (``dbt_build(url, select=…)``): the models a test reads and everything they are built from, so
 # that a test builds its part of the warehouse and not the rest.
 REGISTER_MODELS = (

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return _hostile_landing(args.folder)
     if args.command == "report":
         from ingestion.db import connection
-        from ingestion.report.build import build_editions, report_dir
+        from ingestion.report.build import build_editions, summary_line
 
         url = connection.with_database(connection.warehouse_url(), args.database) if args.database else None
         try:
@@ -62,9 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, RuntimeError) as error:  # a period without data, or none built yet: said, not a traceback
             print(f"Lägesbilden byggs inte: {error}", file=sys.stderr)
             return 2
-        n_editions = sum(name.endswith(".html") for name in manifest["files"])
-        folder = report_dir() / manifest["period"]
-        print(f"Lägesbild {manifest['period']}: {n_editions} utgåvor (HTML och PDF) i {folder}")
+        line = summary_line(manifest)
+        print(line[0].upper() + line[1:])
         return 0
     if args.command == "lint-sql":
         from ingestion.orchestration.transform import sqlfluff_lint

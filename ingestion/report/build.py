@@ -136,11 +136,8 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
     facts = queries.period_facts(conn, period)
     snapshot = facts["register_snapshot_date"]
     outcomes = queries.outcomes(conn, period, lanskod)
-    previous = queries.outcomes(conn, queries.previous_period(period), lanskod)
     groups = _outcome_table(outcomes)
-    previous_groups = _outcome_table(previous)
     totals = groups[0] if groups else None
-    previous_totals = previous_groups[0] if previous_groups else None
     covered = {r["malgrupp"]: r for r in outcomes if r["dimension"] == "alla" and r["tackning"] == "tackt"}
     uncovered = {r["malgrupp"]: r for r in outcomes if r["dimension"] == "alla" and r["tackning"] == "ej_tackt"}
     by_value = {(r["malgrupp"], r["dimension"], r["dimension_value"]): r for r in outcomes if r["tackning"] == "alla"}
@@ -211,13 +208,14 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "Formulär per samverkansnivå och förändring sedan förra formuläret",
     )
     goal_rows = queries.goals(conn, period, lanskod)
+    per_group = [r for r in goal_rows if r["label"] != "Samtliga mål"]  # the chart without the total row
     goals_chart = charts.stacked_bars(
-        [r["label"] for r in goal_rows if r["label"] != "Samtliga mål"],
+        [r["label"] for r in per_group],
         {
-            "Uppnått": [r["n_achieved"] for r in goal_rows if r["label"] != "Samtliga mål"],
-            "Delvis uppnått": [r["n_partly"] for r in goal_rows if r["label"] != "Samtliga mål"],
-            "Ej uppnått": [r["n_not"] for r in goal_rows if r["label"] != "Samtliga mål"],
-            "Kan inte bedöma": [r["n_cannot"] for r in goal_rows if r["label"] != "Samtliga mål"],
+            "Uppnått": [r["n_achieved"] for r in per_group],
+            "Delvis uppnått": [r["n_partly"] for r in per_group],
+            "Ej uppnått": [r["n_not"] for r in per_group],
+            "Kan inte bedöma": [r["n_cannot"] for r in per_group],
         },
         "Mål efter parternas bedömning, per målgrupp",
     )
@@ -291,7 +289,6 @@ def edition_data(conn, period: str, lanskod: str | None, county_name: str | None
         "national_means": national_means,
         "uncovered": queries.uncovered_municipalities(conn, snapshot, lanskod),
         "totals": totals,
-        "previous_totals": previous_totals,
         "previous_period_text": formatting.period_text(queries.previous_period(period)),
         "groups": groups,
         "covered": covered,
@@ -412,14 +409,18 @@ def write_manifest(
 RUN_SUMMARY_NOTE = "lagesbild.txt"
 
 
-def note_for_run_summary(manifest: dict, run_dir: str | Path) -> Path:
-    """One line in the run's folder saying which editions were written where (``make run`` prints it)."""
+def summary_line(manifest: dict) -> str:
+    """Which editions were written where, in one line (``make run``'s summary, ``make demo``, ``make report``)."""
     folder = report_dir() / manifest["period"]
     n_editions = sum(name.endswith(".html") for name in manifest["files"])
+    return f"lägesbild {manifest['period']}: {n_editions} utgåvor (HTML och PDF), t.ex. {folder / 'riket.html'}"
+
+
+def note_for_run_summary(manifest: dict, run_dir: str | Path) -> Path:
+    """:func:`summary_line` in the run's folder, for ``make run``'s summary to print."""
     path = Path(run_dir) / RUN_SUMMARY_NOTE
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = f"lägesbild {manifest['period']}: {n_editions} utgåvor (HTML och PDF), t.ex. {folder / 'riket.html'}"
-    path.write_text(line + "\n", encoding="utf-8")
+    path.write_text(summary_line(manifest) + "\n", encoding="utf-8")
     return path
 
 
@@ -433,7 +434,7 @@ def build_editions(
     if not editions:
         raise RuntimeError("Inget halvår med registerutfall i marts ännu: kör make run eller make demo först.")
     build = functools.partial(_build_one, url=url, out_dir=out_dir, pdf=pdf)
-    workers = min(len(editions), os.cpu_count() or 1, MAX_WORKERS)
+    workers = min(len(editions), os.cpu_count() or 1, int(os.environ.get("REPORT_WORKERS", "4")))
     # The PDF is most of an edition's time and editions are independent: one process per core. Forked (a
     # spawned worker would import the caller's main module again), so only from a single-threaded process.
     if workers > 1 and threading.active_count() == 1:
@@ -445,9 +446,6 @@ def build_editions(
     else:
         files = [build(edition) for edition in editions]
     return write_manifest(editions[0]["period"], files, url, out_dir)
-
-
-MAX_WORKERS = int(os.environ.get("REPORT_WORKERS", "4"))
 
 
 def _build_one(edition: dict, url: str | None, out_dir: Path | None, pdf: bool) -> dict[str, str]:

@@ -11,7 +11,7 @@ import re
 import shutil
 
 import pytest
-from conftest import FIXTURES
+from conftest import copy_register_and_forms
 
 from ingestion import sources
 from ingestion.orchestration import runner
@@ -38,11 +38,7 @@ def test_make_run_builds_the_report_and_a_new_month_changes_only_its_figures(
     monkeypatch.setenv("WAREHOUSE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
     landing = tmp_path / "landing"
-    for snapshot in ("overenskommelser_2024-06-30", "overenskommelser_2024-12-31"):
-        shutil.copytree(FIXTURES / "agreement_register" / snapshot, landing / "agreement_register" / snapshot)
-    (landing / "followup_forms").mkdir(parents=True)
-    for form in (FIXTURES / "followup_forms").glob("*.xlsx"):
-        shutil.copy(form, landing / "followup_forms" / form.name)
+    copy_register_and_forms(landing, forms="*.xlsx")
     # two consecutive months of one half-year (the fixture's June and July are in two), with their code lists
     generated = tmp_path / "generated"
     generate_registry(generated, ["202404", "202405"], rows_per_month=3000, seed=13, jobtracks=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import copy_register_and_forms
 
 from ingestion import sources
 from ingestion.orchestration.transform import dbt_build
@@ -71,11 +72,7 @@ def warehouse(test_db_factory, tmp_path_factory) -> dict:
         patch.setenv("QUARANTINE_MODE", "copy")
         patch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
         patch.setenv(pseudonym.KEY_ENV, "test-key-" + "0123456789" * 4)
-        for snapshot in ("overenskommelser_2024-06-30", "overenskommelser_2024-12-31"):
-            shutil.copytree(FIXTURES / "agreement_register" / snapshot, landing / "agreement_register" / snapshot)
-        (landing / "followup_forms").mkdir(parents=True)
-        for form in (FIXTURES / "followup_forms").glob("*.*"):
-            shutil.copy(form, landing / "followup_forms" / form.name)
+        copy_register_and_forms(landing)
         registry = landing / "registry"
         registry.mkdir()
         for name in ("sokande_202406.txt", "sokandekategorier.csv", "avaktualiseringsorsaker.csv"):
