@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from registry_rows import copy_lines, pnr, row, write
+from registry_rows import copy_lines, copy_tuples, pnr, row, write
 
 from ingestion.core import reference
 from ingestion.privacy import pseudonym
@@ -167,7 +167,12 @@ def test_blocks_workers_and_gzip_give_the_same_result(tmp_path):
     rows[1234] = row(KON="X")
     plain = write(tmp_path, rows)
     one_big = run(plain, workers=1)
-    for kwargs in ({"workers": 1, "block_size": 333}, {"workers": 2, "block_size": 4096}, {"workers": 2}):
+    for kwargs in (
+        {"workers": 1, "block_size": 333},
+        {"workers": 1, "block_size": 4096, "ahead": True},
+        {"workers": 2, "block_size": 4096},
+        {"workers": 2},
+    ):
         stats, lines = run(plain, **kwargs)
         assert lines == one_big[1]
         assert [r.line for r in stats.rejects] == [1236]
@@ -287,3 +292,44 @@ def test_projektkod_beyond_ascii_reaches_copy_as_the_same_characters_beside_rows
     stats, lines = run(write(tmp_path, rows), block_size=300)  # several blocks, some without such a byte
     assert stats.n_bad == 2 and len(lines) == 3
     assert [line.split("|")[-1] for line in lines] == ["Ärende", "", longest]
+
+
+def test_read_ahead_raises_the_files_error_to_the_reader_and_stops_when_closed(tmp_path):
+    with pytest.raises(ExtractError, match="rubrikraden"):
+        run(write(tmp_path, [row()], header="PNR|MANAD|KOMMUN"), ahead=True)
+    rows = [row(PNR=pnr(serial=f"{i:03d}")) for i in range(300)]
+    stats, blocks = stream(
+        write(tmp_path, rows), CODES, reference.municipality_codes(), KEY, block_size=500, ahead=True
+    )
+    assert next(blocks)
+    blocks.close()
+    assert not blocks._thread.is_alive()
+    assert list(blocks) == []
+    assert stats.n_rows < 300  # a reader that stopped: the thread did not read the file to its end
+
+
+def test_every_mix_of_empty_and_long_fields_in_one_block_gives_the_delivered_values(tmp_path):
+    """The tuples are laid out in slots as wide as a field's longest value in the block, the shorter ones
+    packed afterwards: every combination of empty and full optional fields, and PROJEKTKOD of every length,
+    side by side in one block, must come out as delivered (an empty field as NULL)."""
+    defaults = dict(zip(HEADER, row().split("|"), strict=True))
+    rows, expected = [], []
+    for i in range(48):
+        values = defaults | {
+            "PNR": pnr(serial=f"{i:03d}"),
+            "KOMMUNKOD": "180" if i % 5 == 0 else "1480",
+            "SOKANDEKATEGORI": "" if i % 2 else "21",
+            "ETABLERING": "" if i % 3 == 0 else "J",
+            "FUNKTIONSNEDSATTNING": "" if i % 4 == 1 else "N",
+            "EKONOMISKT_BISTAND": "" if i % 7 == 2 else "J",
+            "AVAKTUALISERINGSDATUM": "2024-06-03" if i % 6 < 2 else "",
+            "AVAKTUALISERINGSORSAK": "02" if i % 6 < 2 else "",
+            "PROJEKTKOD": "P" * (i % 41),
+        }
+        rows.append("|".join(values[c] for c in HEADER))
+        delivered = {c.lower(): values[c].encode() or None for c in HEADER[2:]}
+        expected.append(delivered | {"kommunkod": values["KOMMUNKOD"].zfill(4).encode()})
+    stats, blocks = stream(write(tmp_path, rows), CODES, reference.municipality_codes(), KEY)
+    tuples = copy_tuples(b"".join(blocks))
+    assert stats.n_bad == 0
+    assert [{c: t[c] for c in expected[0]} for t in tuples] == expected

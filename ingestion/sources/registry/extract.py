@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -75,15 +77,11 @@ CODE_SLOTS = 100  # the code lists' codes are two digits: 00..99
 MUNICIPALITY_SLOTS = 10_000  # municipality codes are four digits
 
 # The binary COPY tuple (MonthValidator._copy_lines): the delivered columns it copies (their positions in
-# the row), in the order COPY_COLUMNS names them after line and pseudonym; the prefix of each tuple (field
-# count, the length of the line and of the pseudonym; they fill in the rest); the 4-byte encoding of each
-# field length L at 4 × L (0: −1, NULL). A field is at most MAX_FIELD_BYTES long: PROJEKTKOD, the longest,
-# is at most 40 characters (longer rows are set aside by the checks), up to three bytes each in UTF-8.
-_COPIED = tuple(HEADER.index(column.upper()) for column in COPY_COLUMNS[2:])
-_PREFIX = np.zeros(30, np.uint8)
-_PREFIX[[1, 5, 13]] = (len(_COPIED) + 2, 4, 16)
-MAX_FIELD_BYTES = 3 * 40
-_LENGTHS = np.concatenate([[-1], np.arange(1, MAX_FIELD_BYTES + 1)]).astype(">i4").view(np.uint8)
+# the row), in the order COPY_COLUMNS names them after line and pseudonym; the length of each tuple's
+# prefix (field count, line, pseudonym).
+_COPIED = np.array([HEADER.index(column.upper()) for column in COPY_COLUMNS[2:]])
+_COPIED_ENDS = _COPIED + 1  # in MonthValidator.block's cuts: a field's end is the start of the next
+_PREFIX_BYTES = 2 + (4 + 4) + (4 + 16)
 # The binary COPY format's header (signature, flags, no extension) and trailer
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
@@ -257,8 +255,13 @@ class MonthValidator:
             rows = np.arange(n)
         if len(rows) == 0:
             return b""
-        f = [starts[rows], *(p[:, k] + 1 for k in range(13))]  # where each field starts
-        e = [*(p[:, k] for k in range(13)), ends[rows]]  # and ends
+        # field k runs from cuts[:, k] + 1 up to cuts[:, k + 1] (the separators, and the line's ends)
+        cuts = np.empty((len(rows), 15), np.int64)
+        cuts[:, 0] = starts[rows] - 1
+        cuts[:, 1:14] = p
+        cuts[:, 14] = ends[rows]
+        f = [cuts[:, k] + 1 for k in range(14)]  # where each field starts
+        e = [cuts[:, k + 1] for k in range(14)]  # and ends
         length = [e[k] - f[k] for k in range(14)]
 
         def digits(col: int, offsets) -> tuple[np.ndarray, np.ndarray]:
@@ -278,8 +281,7 @@ class MonthValidator:
         # no field of the contract holds a control character or a backslash (they were COPY's escapes when
         # the rows went as text: still set aside, as before), and the five bytes Windows-1252 leaves
         # undefined would make the database refuse the whole COPY
-        odd = np.flatnonzero(_ODD[a])
-        odd = odd[odd < len(data)]
+        odd = np.flatnonzero(_ODD[a[: len(data)]]) if _may_be_odd(a[: len(data)], n) else ()
         if len(odd):
             bad_lines = np.zeros(n, bool)
             bad_lines[np.searchsorted(newlines, odd)] = True
@@ -414,20 +416,15 @@ class MonthValidator:
                 bad |= mask
                 for i in np.flatnonzero(mask):
                     stats.add(Reject(int(lines[rows[i]]), column, reason))
-        stats.n_bad += int(bad.sum())
-        good = ~bad
-        stats.n_good += int(good.sum())
-        if not good.any():
+        n_bad = int(bad.sum())
+        stats.n_bad += n_bad
+        stats.n_good += len(rows) - n_bad
+        if n_bad == len(rows):
             return b""
-        good_rows = rows[good]
-        return self._copy_lines(
-            a,
-            pnr_digits[good],
-            lines[good_rows],
-            [column[good] for column in f],
-            [column[good] for column in e],
-            kommun_len[good] == 3,
-        )
+        if n_bad:  # the good rows only (most blocks have no bad row: nothing to pick out)
+            good = ~bad
+            rows, pnr_digits, cuts, kommun_len = rows[good], pnr_digits[good], cuts[good], kommun_len[good]
+        return self._copy_lines(a, pnr_digits, lines[rows], cuts, kommun_len == 3)
 
     def _code(self, length, digits, col: int, known: np.ndarray) -> np.ndarray:
         """Empty, or two digits that are a code of the delivered code list."""
@@ -447,8 +444,7 @@ class MonthValidator:
         a: np.ndarray,
         digits: np.ndarray,
         lines: np.ndarray,
-        f: list[np.ndarray],
-        e: list[np.ndarray],
+        cuts: np.ndarray,
         short_kommun: np.ndarray,
     ) -> bytes:
         """The good rows as binary COPY tuples, in the order of ``COPY_COLUMNS``: line, pseudonym, then the
@@ -456,47 +452,64 @@ class MonthValidator:
 
         Binary, not text: the server then takes the pseudonym as 16 bytes instead of parsing 32 hex
         digits, the larger part of its work on a month, and the text in UTF-8, its own encoding
-        (docs/performance.md). A tuple is a field count
-        and, per field, a 4-byte length (−1 for NULL: an empty field, as ``null ''`` was in text) and the
-        bytes. All rows are gathered at once with numpy from one ``source``: the block itself, a 30-byte
-        prefix per row (count, line, pseudonym) and a table of the lengths' encodings. Each field is two
-        segments of ``source`` (its length, its delivered bytes); the index into ``source`` runs up by one
-        within a segment and jumps between them: a cumulative sum of ones with the jumps put in.
+        (docs/performance.md). A tuple is a field count and, per field, a 4-byte length (−1 for NULL: an
+        empty field, as ``null ''`` was in text) and the bytes.
+
+        All rows are laid out at once as one numpy record per row (a structured dtype made for the block):
+        a slot per field as wide as the field's longest value in the block, each filled for all rows by one
+        gather of fixed-width byte strings from the block. A field shorter than its slot (an empty one, a
+        short PROJEKTKOD) leaves bytes that are dropped by one mask at the end, which keeps the tuples
+        packed. Before, every output byte had an index of its own (a cumulative sum over the output); this
+        touches each byte a few times less (docs/performance.md has the figures).
         """
         m = len(lines)
-        prefix = np.empty((m, 30), np.uint8)
-        prefix[:] = _PREFIX
-        prefix[:, 6:10] = lines.astype(">u4").view(np.uint8).reshape(m, 4)
-        prefix[:, 14:30] = pseudonym.aes_cmac(digits + np.uint8(ZERO), self.mac_key)
+        start = cuts.take(_COPIED, axis=1) + 1  # (rows, copied fields)
+        start[:, 0] -= short_kommun  # a three-digit code: from the '|' before it, made a '0'
+        length = cuts.take(_COPIED_ENDS, axis=1) - start
         block = a.copy()
-        kommun_start = f[KOMMUNKOD] - short_kommun  # a three-digit code: from the '|' before it, made a '0'
-        block[kommun_start[short_kommun]] = ZERO
-        start = np.stack([kommun_start, *(f[c] for c in _COPIED[1:])], axis=1).astype(np.int32)
-        length = np.stack([e[c] for c in _COPIED], axis=1).astype(np.int32) - start
-        parts = [block, prefix.ravel(), _LENGTHS]
-        extra = self._utf8_projektkod(a, f[PROJEKTKOD], e[PROJEKTKOD])
-        if extra is not None:  # the rare PROJEKTKOD beyond ASCII: its UTF-8 bytes after the rest of `source`
+        block[start[short_kommun, 0]] = ZERO
+        source = block
+        extra = self._utf8_projektkod(a, cuts[:, PROJEKTKOD] + 1, cuts[:, PROJEKTKOD + 1])
+        if extra is not None:  # the rare PROJEKTKOD beyond ASCII: its UTF-8 bytes after the block
             rows, texts = extra
-            sizes = np.array([len(text) for text in texts], np.int32)
-            start[rows, -1] = len(block) + prefix.size + len(_LENGTHS) + np.cumsum(sizes) - sizes
+            sizes = np.array([len(text) for text in texts], np.int64)
+            start[rows, -1] = len(block) + np.cumsum(sizes) - sizes
             length[rows, -1] = sizes
-            parts.append(np.frombuffer(b"".join(texts), np.uint8))
-        n_fields = len(_COPIED)
-        segment_from = np.empty((m, 1 + 2 * n_fields), np.int32)  # where each segment's bytes are in `source`
-        segment_len = np.empty((m, 1 + 2 * n_fields), np.int32)
-        segment_from[:, 0] = len(block) + 30 * np.arange(m, dtype=np.int32)
-        segment_len[:, 0] = 30
-        segment_from[:, 1::2] = len(block) + prefix.size + 4 * length  # the encoding of the field's length
-        segment_len[:, 1::2] = 4
-        segment_from[:, 2::2] = start
-        segment_len[:, 2::2] = length
-        keep = segment_len.ravel() > 0
-        segment_from, segment_len = segment_from.ravel()[keep], segment_len.ravel()[keep]
-        segment_to = np.cumsum(segment_len, dtype=np.int64)
-        step = np.ones(int(segment_to[-1]), np.int32)
-        step[0] = segment_from[0]
-        step[segment_to[:-1]] = segment_from[1:] - segment_from[:-1] - segment_len[:-1] + 1
-        return np.take(np.concatenate(parts), np.cumsum(step, dtype=np.int32)).tobytes()
+            source = np.concatenate([block, np.frombuffer(b"".join(texts), np.uint8)])
+        widths = [int(w) for w in length.max(axis=0)]
+        source = np.concatenate([source, np.zeros(max(widths) + 1, np.uint8)])  # a slot may read past the end
+        # the 30-byte prefix: the field count (2 bytes); the line's length (4) and the line (4) as one 8-byte
+        # number; the pseudonym's length (4) and the pseudonym (16)
+        names, formats, offsets = ["count", "line", "id_length"], [">u2", ">u8", ">i4"], [0, 2, 10]
+        at = _PREFIX_BYTES
+        for k, width in enumerate(widths):
+            names.append(f"n{k}")
+            formats.append(">i4")
+            offsets.append(at)
+            at += 4
+            if width:
+                names.append(f"d{k}")
+                formats.append(f"S{width}")
+                offsets.append(at)
+                at += width
+        out = np.empty(m, np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": at}))
+        raw = out.view(np.uint8).reshape(m, at)
+        out["count"] = len(_COPIED) + 2
+        out["line"] = lines + (4 << 32)
+        out["id_length"] = 16
+        raw[:, 14:30] = pseudonym.aes_cmac(digits + np.uint8(ZERO), self.mac_key)
+        encoded = np.where(length == 0, -1, length)  # an empty field is NULL
+        keep = None
+        for k, width in enumerate(widths):
+            out[f"n{k}"] = encoded[:, k]
+            if not width:
+                continue
+            out[f"d{k}"] = _spans(source, width)[start[:, k]]
+            if (length[:, k] < width).any():
+                keep = np.ones((m, at), bool) if keep is None else keep
+                slot = offsets[names.index(f"d{k}")]
+                keep[:, slot : slot + width] = np.arange(width) < length[:, k, None]
+        return (raw if keep is None else raw[keep]).tobytes()
 
     @staticmethod
     def _utf8_projektkod(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[bytes]] | None:
@@ -514,6 +527,22 @@ class MonthValidator:
             return None
         texts = [a[s:e].tobytes().decode("cp1252").encode() for s, e in zip(starts[rows], ends[rows], strict=True)]
         return rows, texts
+
+
+def _may_be_odd(data: np.ndarray, n_lines: int) -> bool:
+    """Whether ``data`` may hold a byte no row may hold (``_ODD``), by a few counts that are far cheaper
+    than the table lookup: control characters beyond the line ends, a backslash, DEL, or any byte beyond
+    ASCII (among which the five undefined ones)."""
+    controls = np.count_nonzero(data < SPACE)
+    if controls and controls != n_lines + np.count_nonzero(data == CR):
+        return True
+    return bool(np.count_nonzero(data == BACKSLASH) or np.count_nonzero(data >= DEL))
+
+
+def _spans(source: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte span of ``source`` as one fixed-width byte string (element i: bytes i … i + width
+    − 1), a view without a copy: indexing it with the fields' starts gathers whole fields at once."""
+    return np.ndarray((len(source) - width + 1,), f"S{width}", source, 0, (1,))
 
 
 def _days(year: int, month: int) -> int:
@@ -544,6 +573,7 @@ def stream(
     key: bytes | None = None,
     block_size: int = BLOCK_SIZE,
     workers: int | None = None,
+    ahead: bool = False,
 ) -> tuple[Stats, Iterator[bytes]]:
     """Validate and pseudonymise ``path`` block by block: (stats, COPY input blocks).
 
@@ -551,6 +581,8 @@ def stream(
     With ``workers`` > 1 (default ``REGISTRY_WORKERS``, else :func:`default_workers`)
     blocks are validated in worker processes while this process streams finished blocks, in order,
     to the database; at most ``workers + 1`` blocks are in flight, so memory stays bounded.
+    With one worker and ``ahead``, the blocks are validated by a thread started at once
+    (:class:`ReadAhead`; close the iterator when done with it).
     """
     month = month_of(path)
     key = key if key is not None else pseudonym.load_key()
@@ -610,7 +642,80 @@ def stream(
                 if out:
                     yield out
 
-    return stats, (parallel() if workers > 1 else sequential())
+    if workers > 1:
+        return stats, parallel()
+    return stats, (ReadAhead(sequential()) if ahead else sequential())
+
+
+class ReadAhead:
+    """The blocks of ``blocks``, made by a thread of their own at most ``depth`` blocks ahead of the reader.
+
+    Why: on two cores the loader's own work and the server's parsing of the COPY should overlap fully,
+    and without a thread this process's core idles while it connects, writes the audit row and creates
+    the month's table (some 50 ms before the first block), and whenever the COPY waits on the server.
+    numpy releases the GIL in the checks, so the thread runs beside the sending. An error in the thread
+    (a broken file: :class:`ExtractError`, a damaged gzip) is raised to the reader where the stream would
+    have raised it. :meth:`close` (also on garbage collection) stops the thread, and memory stays bounded
+    by ``depth`` blocks whether or not the reader reads."""
+
+    _END = object()
+
+    def __init__(self, blocks: Iterator[bytes], depth: int = 2) -> None:
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._run, args=(blocks,), name="registry-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, blocks: Iterator[bytes]) -> None:
+        try:
+            for block in blocks:
+                if not self._put(block):
+                    return
+            self._put(self._END)
+        except BaseException as error:  # handed to the reader, who raises it
+            self._put(_Failed(error))
+        finally:
+            close = getattr(blocks, "close", None)
+            if close:
+                close()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if item is self._END:
+            self._done = True
+            raise StopIteration
+        if isinstance(item, _Failed):
+            self._done = True
+            raise item.error
+        return item
+
+    def close(self) -> None:
+        self._done = True
+        self._stop.set()
+        self._thread.join()
+
+    def __del__(self) -> None:
+        self._stop.set()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
 
 
 _WORKER_VALIDATOR: MonthValidator | None = None

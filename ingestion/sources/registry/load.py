@@ -176,9 +176,19 @@ def load_jobseeker_month(
             return MonthLoad(None, 0, 0, None, skipped=True)
         table = sql.Identifier("raw", f"{PARENT}_y{month:%Y}m{month:%m}_l{load_id}")
         conn.execute(sql.SQL("create table {} (like raw.registry_jobseekers_template)").format(table))
+        # The partition bound as a constraint from the start: the rows are checked as they arrive (cheaper
+        # than the scan ATTACH PARTITION, or adding the constraint afterwards, would make of the month)
         conn.execute(
-            sql.SQL("alter table {} alter column _load_id set default {}, alter column manad set default {}").format(
-                table, sql.Literal(load_id), sql.Literal(month)
+            sql.SQL(
+                "alter table {} alter column _load_id set default {}, alter column manad set default {},"
+                " add constraint {} check (manad >= {} and manad < {})"
+            ).format(
+                table,
+                sql.Literal(load_id),
+                sql.Literal(month),
+                sql.Identifier(f"registry_jobseekers_l{load_id}_month"),
+                sql.Literal(month),
+                sql.Literal(next_month),
             )
         )
         # Binary tuples (extract._copy_lines) with their text in UTF-8: the server reads binary text in the
@@ -197,14 +207,6 @@ def load_jobseeker_month(
         if not stats.within_tolerance:
             raise ToleranceExceeded
         override = guard_month(conn, "sokande", month, checksum, stats.n_good)
-        conn.execute(
-            sql.SQL("alter table {} add constraint {} check (manad >= {} and manad < {})").format(
-                table,
-                sql.Identifier(f"registry_jobseekers_l{load_id}_month"),
-                sql.Literal(month),
-                sql.Literal(next_month),
-            )
-        )
         conn.execute(
             sql.SQL("alter table {} alter column _load_id drop default, alter column manad drop default").format(table)
         )

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 import shutil
+from contextlib import closing
 from pathlib import Path
 
 import psycopg
@@ -334,8 +335,8 @@ def process_jobseekers(path: Path, run_id: str | None = None, url: str | None = 
         codes, code_tables, problems = read_code_lists(path)
         if problems:
             return _reject(outcome, path, problems)
-        stats, blocks = stream(path, codes, reference.municipality_codes(), key)
-        with connection.connect(url) as conn:
+        stats, blocks = stream(path, codes, reference.municipality_codes(), key, ahead=True)
+        with closing(blocks), connection.connect(url) as conn:
             result = load_jobseeker_month(
                 conn,
                 delivery_name=path.name,
