@@ -211,6 +211,34 @@ def model_seconds(names: tuple[str, ...]) -> dict[str, float]:
     }
 
 
+def slowest_models(n: int = 3) -> list[tuple[str, float]]:
+    """The ``n`` slowest models of the last dbt command (run_results.json): the largest builds."""
+    import json
+
+    results = json.loads((config.DBT_PROJECT_DIR / "target" / "run_results.json").read_text(encoding="utf-8"))
+    models = [(r["unique_id"].rsplit(".", 1)[-1], r["execution_time"]) for r in results["results"]]
+    return sorted((m for m in models if m[0]), key=lambda m: -m[1])[:n]
+
+
+def disk_bytes(conn: psycopg.Connection) -> dict[str, int]:
+    """Bytes on disk per schema (tables with their indexes and TOAST; a partitioned table by its partitions),
+    the job-seeker months alone (``registry_jobseekers``), and the whole database."""
+    sizes = dict(
+        conn.execute(
+            """select n.nspname, sum(pg_total_relation_size(c.oid))::bigint from pg_class c
+               join pg_namespace n on n.oid = c.relnamespace
+               where c.relkind in ('r', 'm') and n.nspname not in ('pg_catalog', 'information_schema')
+               group by 1"""
+        ).fetchall()
+    )
+    sizes["registry_jobseekers"] = conn.execute(
+        """select coalesce(sum(pg_total_relation_size(relid)), 0)::bigint
+           from pg_partition_tree('raw.registry_jobseekers') where isleaf"""
+    ).fetchone()[0]
+    sizes["database"] = conn.execute("select pg_database_size(current_database())").fetchone()[0]
+    return sizes
+
+
 def main(rows: int = 500_000, n_months: int = 24) -> None:
     os.environ.setdefault(pseudonym.KEY_ENV, "benchmark-key-not-secret-" + "0" * 16)
     os.environ["QUARANTINE_DIR"] = tempfile.mkdtemp(prefix="bench_quarantine_")
@@ -262,6 +290,7 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
         dbt("run", "--exclude", "tag:registry", url=url)
         full = dbt_seconds(url, "--full-refresh")
         full_models = model_seconds(OUTCOME_MODELS)
+        largest = slowest_models()
         print(f"… full build of the registry models over {n_months} months: {full:.1f} s", flush=True)
         start = time.perf_counter()
         registry_pipeline.ingest(later.parent, run_id="bench", url=url)
@@ -277,6 +306,7 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
             total_rows = conn.execute(
                 "select sum(n_rows) from meta.registry_months where extract = 'sokande'"
             ).fetchone()[0]
+            disk = disk_bytes(conn)
 
         # 3. peak memory for a 500 000-row and a 2 000 000-row file (a month not loaded yet)
         memory = {}
@@ -316,6 +346,24 @@ def main(rows: int = 500_000, n_months: int = 24) -> None:
     say("|---|---|---|")
     for name in OUTCOME_MODELS:
         say(f"| {name} | {full_models.get(name, 0):.1f} s | {incremental_models.get(name, 0):.1f} s |")
+    say("")
+    loaded_months = n_months + 1
+    say(
+        f"Disk after {loaded_months} months ({total_rows:,} person-months) and the builds: the job-seeker months "
+        f"{disk['registry_jobseekers'] / 2**30:.2f} GiB ({disk['registry_jobseekers'] / loaded_months / 2**20:.0f} MiB "
+        f"a month, {disk['registry_jobseekers'] / total_rows:.0f} bytes a person-month); per schema: "
+        + ", ".join(
+            f"{schema} {size / 2**30:.2f} GiB"
+            for schema, size in sorted(disk.items())
+            if schema not in {"registry_jobseekers", "database"}
+        )
+        + f"; the database {disk['database'] / 2**30:.2f} GiB."
+    )
+    say(
+        "The slowest models of the full build: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in largest)
+        + "."
+    )
     say("")
     say(
         f"Also: the other {n_months - 3} months loaded in {load_rest:.0f} s; month {n_months + 1} in {load_25:.1f} s. "
