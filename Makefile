@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LANDING ?=
 
-.PHONY: help setup browser db stop airflow-init demo run hostile test lint airflow docs report bench lock clean
+.PHONY: help setup browser db stop airflow-init demo run hostile test lint airflow airflow-celery docs report bench lock clean
 
 help:
 	@echo "make demo              build everything and run the pipelines on generated data"
@@ -32,6 +32,7 @@ help:
 	@echo "make run LANDING=dir   run every pipeline once over a landing folder"
 	@echo "make hostile           write issue 11's hostile and broken deliveries and run every pipeline over them"
 	@echo "make airflow           start the Airflow UI locally (http://localhost:8080)"
+	@echo "make airflow-celery [LANDING=dir] [WORKERS=2]  the distributed Airflow (Celery workers on Redis) with its UI"
 	@echo "make docs              generate the dbt documentation (dbt_project/target/index.html)"
 	@echo "make report [PERIOD=2025H1] [DATABASE=samverkan_demo]  the situation report: Riket and 21 counties, HTML and PDF"
 	@echo "make stop              stop the embedded PostgreSQL"
@@ -66,10 +67,9 @@ db: setup
 stop: setup
 	@$(BIN)/python -m ingestion db stop
 
+# Airflow's metadata database migrated (once per Airflow home) and the project's pools (task_policy.POOLS)
 airflow-init: setup
-	@mkdir -p $(AIRFLOW_HOME)
-	@test -f $(AIRFLOW_HOME)/.migrated || ($(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 && touch $(AIRFLOW_HOME)/.migrated) \
-		|| (tail -n 30 $(AIRFLOW_HOME)/migrate.log; exit 1)
+	@$(BIN)/python -m ingestion airflow-init
 
 demo: db airflow-init
 	@$(BIN)/python -m ingestion demo
@@ -126,6 +126,13 @@ lint: db
 airflow: db airflow-init
 	@echo "Airflow UI on http://localhost:8080 (Ctrl-C stops it and all its processes)"
 	@set -m; $(BIN)/airflow standalone & pid=$$!; trap "kill -- -$$pid 2>/dev/null" INT TERM EXIT; wait $$pid
+
+# The production shape on this machine: api-server, scheduler, dag-processor, triggerer and Celery workers as
+# local processes, Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/0) as broker, Airflow's metadata in
+# the database airflow_celery of the warehouse's server; every DAG unpaused over LANDING (default
+# examples/landing, copied from). Ctrl-C stops every process (docs/operations.md).
+airflow-celery: db
+	@$(BIN)/python -m ingestion airflow-celery --landing "$(or $(LANDING),examples/landing)" $(if $(WORKERS),--workers $(WORKERS))
 
 # Regenerate the lock files from requirements/*.in (needs the package registry).
 lock:

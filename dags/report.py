@@ -9,6 +9,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from ingestion.orchestration import task_policy
 from ingestion.orchestration.assets import MARTS_ASSET
 
 
@@ -20,6 +21,7 @@ from ingestion.orchestration.assets import MARTS_ASSET
     catchup=False,
     max_active_runs=1,
     tags=["rapport", "marts"],
+    default_args=task_policy.default_args(),
     params={
         "period": Param(None, type=["null", "string"], description="Halvår, t.ex. 2025H1 (standard: det senaste)"),
         "report_dir": Param(None, type=["null", "string"], description="Mapp för körningens sammanfattning"),
@@ -37,13 +39,13 @@ def report():
             raise AirflowSkipException("inget halvår med registerutfall i marts ännu: ingen lägesbild att bygga")
         return editions
 
-    @task
+    @task(multiple_outputs=False)
     def build_edition(edition: dict) -> dict:
         from ingestion.report.build import build_edition
 
         return build_edition(**edition)
 
-    @task
+    @task(multiple_outputs=False)
     def write_manifest(editions: list[dict], files: list[dict], params: dict | None = None) -> dict:
         from ingestion.report.build import note_for_run_summary, write_manifest
 

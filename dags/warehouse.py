@@ -12,6 +12,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from ingestion.orchestration import task_policy
 from ingestion.orchestration.assets import ALL_RAW_ASSETS, MARTS_ASSET
 
 
@@ -23,6 +24,7 @@ from ingestion.orchestration.assets import ALL_RAW_ASSETS, MARTS_ASSET
     catchup=False,
     max_active_runs=1,
     tags=["dbt", "marts"],
+    default_args=task_policy.default_args(),
     params={
         "select": Param(
             None, type=["null", "string"], description="dbt-urval att bygga, t.ex. tag:registry (standard: hela lagret)"
@@ -36,7 +38,7 @@ from ingestion.orchestration.assets import ALL_RAW_ASSETS, MARTS_ASSET
     },
 )
 def warehouse():
-    @task
+    @task(pool=task_policy.DBT_POOL, multiple_outputs=False)
     def dbt_build(params: dict | None = None) -> dict:
         """One build at a time per warehouse (the build lock; a second waits), recorded in meta.builds."""
         from airflow.sdk import get_current_context
@@ -53,7 +55,7 @@ def warehouse():
             Path(params["report_dir"], "connection.built").touch()
         return build
 
-    @task(outlets=[MARTS_ASSET])
+    @task(outlets=[MARTS_ASSET], multiple_outputs=False)
     def validate_marts(build: dict) -> dict:
         """GX on the marts; when they pass, the marts' Asset is emitted (the report DAG's schedule)."""
         from airflow.sdk.exceptions import AirflowSkipException
@@ -64,9 +66,10 @@ def warehouse():
             raise AirflowSkipException("lagret var redan byggt från de här inläsningarna: inget nytt att validera")
         return validate_marts(only=build["models"] if build.get("select") else None)
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", retries=0, multiple_outputs=False)
     def source_freshness() -> dict:
-        """Fails (after the build, so nothing waits on it) when no delivery has come for too long."""
+        """Fails (after the build, so nothing waits on it) when no delivery has come for too long: a statement
+        about the deliveries, which another try would only repeat."""
         from ingestion.orchestration.transform import source_freshness
 
         return source_freshness()

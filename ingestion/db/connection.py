@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -18,18 +20,87 @@ from psycopg import sql
 from ingestion.core import config
 from ingestion.db import embedded
 
+WAREHOUSE_CONNECTION = "warehouse_db"
+# The connection's extras that are libpq connection parameters (the rest, Airflow's own, are not passed on)
+LIBPQ_PARAMETERS = frozenset(
+    {
+        "application_name",
+        "connect_timeout",
+        "keepalives",
+        "keepalives_idle",
+        "options",
+        "passfile",
+        "sslcert",
+        "sslcrl",
+        "sslkey",
+        "sslmode",
+        "sslrootcert",
+        "target_session_attrs",
+    }
+)
+
 
 def warehouse_url() -> str:
-    """The admin URL of the warehouse database.
+    """The admin URL of the warehouse database, from the first of:
 
-    ``WAREHOUSE_URL`` wins; without it the project's own embedded PostgreSQL is used (it must have
-    been started with ``python -m ingestion db start``, which ``make`` does for you). The embedded
-    server's URL holds no password: it names the libpq password file the password is read from.
+    1. the Airflow connection ``warehouse_db`` (:data:`WAREHOUSE_CONNECTION`), when Airflow runs this process
+       (a task) or ``AIRFLOW_CONN_WAREHOUSE_DB`` is set: a deployment keeps it where it keeps its other
+       connections (environment, secrets backend, metadata database);
+    2. ``WAREHOUSE_URL``;
+    3. the project's own embedded PostgreSQL (it must have been started with ``python -m ingestion db
+       start``, which ``make`` does for you). The embedded server's URL holds no password: it names the
+       libpq password file the password is read from.
     """
+    url = _from_airflow()
+    if url:
+        return url
     url = os.environ.get("WAREHOUSE_URL")
     if url:
         return url
     return embedded.url()
+
+
+def _from_airflow() -> str | None:
+    """The ``warehouse_db`` connection as a libpq URL, or ``None`` (not in Airflow, or no such connection).
+    Asked only where Airflow is loaded already or the connection is in the environment: importing Airflow
+    to find nothing would cost the command line a second."""
+    declared = os.environ.get(f"AIRFLOW_CONN_{WAREHOUSE_CONNECTION.upper()}")
+    if declared or "airflow.sdk" in sys.modules:
+        return _airflow_connection_url(declared)
+    return None
+
+
+@functools.cache
+def _airflow_connection_url(declared: str | None) -> str | None:
+    """Looked up once per process (and per value of the environment variable): a task asks often."""
+    try:
+        from airflow.sdk import Connection
+
+        found = Connection.get(WAREHOUSE_CONNECTION)
+    except Exception:  # Airflow missing, no such connection, or no way to ask: the next source
+        return None
+    return connection_url(found.host, found.port, found.login, found.password, found.schema, found.extra_dejson)
+
+
+def connection_url(
+    host: str | None,
+    port: int | None,
+    login: str | None,
+    password: str | None,
+    database: str | None,
+    extra: dict | None = None,
+) -> str:
+    """A libpq URL from a connection's fields; of its extras only libpq's own parameters (``sslmode``,
+    ``passfile``, …) are kept."""
+    user = quote(login or "", safe="")
+    if user and password:
+        user += ":" + quote(password, safe="")
+    netloc = f"{user}@" if user else ""
+    netloc += host or "127.0.0.1"
+    if port:
+        netloc += f":{port}"
+    query = urlencode(sorted((k, str(v)) for k, v in (extra or {}).items() if k in LIBPQ_PARAMETERS))
+    return urlunsplit(("postgresql", netloc, f"/{database or 'postgres'}", query, ""))
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:

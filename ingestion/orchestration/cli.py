@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run every pipeline once over a landing folder")
     run.add_argument("--landing", required=True, help="folder with one sub-folder per source")
     sub.add_parser("demo", help="generate national demo data and run every pipeline")
+    init = sub.add_parser("airflow-init", help="Airflow's metadata database migrated, the project's pools")
+    init.add_argument("--warehouse", action="store_true", help="also the warehouse's schemas, roles and raw tables")
+    celery = sub.add_parser("airflow-celery", help="a distributed Airflow on this machine (Celery workers on Redis)")
+    celery.add_argument("--workers", type=int, default=2, help="Celery workers (default 2)")
+    celery.add_argument("--landing", help="landing folder (default: LANDING_DIR)")
     sub.add_parser("docs", help="generate the dbt documentation site")
     sub.add_parser("lint-sql", help="sqlfluff lint of the dbt project (dbt templater)")
     hostile = sub.add_parser("hostile-landing", help="write issue 11's hostile and broken deliveries (make hostile)")
@@ -34,6 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     registry.add_argument("--reason", required=True, help="why the smaller month is right (kept in the audit)")
     args = parser.parse_args(argv)
 
+    if args.command == "airflow-init":
+        return _airflow_init(args.warehouse)
+    if args.command == "airflow-celery":
+        from ingestion.orchestration.celery_stack import serve
+
+        _local_pseudonym_key()
+        return serve(workers=args.workers, landing=args.landing)
     if args.command == "db":
         if args.action == "analyst-login":
             return _analyst_login(args.login, args.database)
@@ -90,6 +102,42 @@ def main(argv: list[str] | None = None) -> int:
     except runner.DagRunFailed as exc:
         print(exc)
         return 1
+    return 0
+
+
+def _airflow_init(warehouse: bool) -> int:
+    """``airflow db migrate`` (once per Airflow home: a marker file remembers it), then the pools of
+    :mod:`ingestion.orchestration.task_policy` (again only when they changed); with ``warehouse`` the
+    warehouse's schemas, roles and raw tables as well (``python -m ingestion db start`` does that locally)."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from ingestion.orchestration import task_policy
+
+    home = Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow"))
+    home.mkdir(parents=True, exist_ok=True)
+    migrated = home / ".migrated"
+    if not migrated.exists():
+        log = home / "migrate.log"
+        with open(log, "w") as out:
+            result = subprocess.run(
+                [str(Path(sys.executable).parent / "airflow"), "db", "migrate"], stdout=out, stderr=subprocess.STDOUT
+            )
+        if result.returncode:
+            print("\n".join(log.read_text().splitlines()[-30:]), file=sys.stderr)
+            return result.returncode
+        migrated.touch()
+    pools = home / ".pools"
+    wanted = json.dumps(task_policy.POOLS, ensure_ascii=False, sort_keys=True)
+    if not pools.exists() or pools.read_text(encoding="utf-8") != wanted:
+        task_policy.ensure_pools()
+        pools.write_text(wanted, encoding="utf-8")
+    if warehouse:
+        from ingestion.db import connection
+
+        applied = connection.bootstrap()
+        print(f"Lagret är redo ({len(applied)} migreringar körda).")
     return 0
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from ingestion.orchestration import task_policy
 from ingestion.orchestration.assets import source_assets
 from ingestion.sources.base import Source
 
@@ -38,25 +39,38 @@ def source_dag(source: Source, schedule: str = "@daily"):
         max_active_runs=1,
         tags=list(source.tags),
         params=PARAMS,
+        default_args=task_policy.default_args(),
     )
     def ingest():
         @task(task_id=f"find_new_{source.items}")
         def find_new(params: dict | None = None) -> list:
             return source.module().find_new((params or {}).get("landing_dir"))
 
-        @task(task_id=f"load_{source.item}", max_active_tis_per_dagrun=source.parallel_items)
+        @task(
+            task_id=f"load_{source.item}",
+            max_active_tis_per_dagrun=source.parallel_items,
+            **({"pool": source.pool} if source.pool else {}),
+        )
         def load(item, params: dict | None = None) -> list[dict]:
             """Under the source's lock in the warehouse: another run loading this source (a second
             ``make run``, or ``make run`` beside the scheduler) waits, so its "already loaded?" check sees
-            this load's result."""
+            this load's result. A missing or wrong pseudonym key is the configuration's fault, not the
+            moment's: the task fails without retries."""
+            from airflow.sdk.exceptions import AirflowFailException
+
             from ingestion.db.locks import source_lock
+            from ingestion.privacy.pseudonym import MissingKeyError
+            from ingestion.sources.registry.load import KeyMismatchError
 
-            with source_lock(source.name):
-                return source.module().process(
-                    item, (params or {}).get("landing_dir"), run_id=get_current_context()["run_id"]
-                )
+            try:
+                with source_lock(source.name):
+                    return source.module().process(
+                        item, (params or {}).get("landing_dir"), run_id=get_current_context()["run_id"]
+                    )
+            except (MissingKeyError, KeyMismatchError) as error:
+                raise AirflowFailException(str(error)) from None
 
-        @task(outlets=source_assets(source), trigger_rule="none_failed")
+        @task(outlets=source_assets(source), trigger_rule="none_failed", multiple_outputs=False)
         def publish(outcomes: list[list[dict]] | None, params: dict | None = None) -> dict:
             """Record the run's outcome; skip (so no Asset event, no dbt run) when nothing new was loaded."""
             from airflow.sdk.exceptions import AirflowSkipException
@@ -73,7 +87,7 @@ def source_dag(source: Source, schedule: str = "@daily"):
         items = find_new()
         if source.has_precheck:
 
-            @task(task_id="precheck")
+            @task(task_id="precheck", retries=0)
             def precheck() -> None:
                 """Refuse to run, in plain words, when the source cannot be read safely (nothing is read before)."""
                 from airflow.sdk.exceptions import AirflowFailException

@@ -12,6 +12,7 @@ from ingestion.core.numbers import andel, tal
 from ingestion.db import connection
 from ingestion.db.loader import already_loaded
 from ingestion.orchestration.run_report import read_outcomes
+from ingestion.orchestration.task_policy import FAILURE_LOG
 from ingestion.report.build import RUN_SUMMARY_NOTE
 from ingestion.sources import SOURCES
 
@@ -79,6 +80,13 @@ def print_summary(landing: Path, report_dir: Path) -> None:
                 f"    väntar på att uppladdningen blir klar (ingen .klar-markör, ändrad nyss): {', '.join(waiting)}"
                 " – läses in av en senare körning"
             )
+    failed = report_dir / FAILURE_LOG  # the tasks' failure callbacks (task_policy): one line per failed try
+    if failed.exists():
+        lines = failed.read_text(encoding="utf-8").splitlines()
+        print(f"  uppgifter som misslyckades ({len(lines)} försök; {failed}):")
+        for line in lines[:LIST_AT_MOST]:
+            _, dag_id, _, task, attempt, _, outcome, error = line.split("\t")
+            print(f"    {dag_id}.{task}, {attempt}: {outcome} ({error})")
     with connection.connect() as conn:
         marts = conn.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"

@@ -37,6 +37,7 @@ class Source:
     item: str = "delivery"  # what one mapped task handles: delivery, batch or month (names the tasks)
     parallel_items: int = 2  # mapped tasks at once in one DAG run
     has_precheck: bool = False  # a task before any is read: the pipeline's precheck() must pass
+    pool: str | None = None  # an Airflow pool for the load tasks (task_policy.POOLS), across all workers
     tags: tuple[str, ...] = ()
 
     @property

@@ -77,3 +77,65 @@ def test_the_report_dag_is_scheduled_on_the_marts_the_validation_emits():
     condition = bag.dags["report"].timetable.asset_condition
     assert {a.name for a in condition.objects} == {MARTS_ASSET.name}
     assert type(bag.dags["report"].get_task("build_edition")).__name__.endswith("MappedOperator")  # one per edition
+
+
+def test_retries_pools_and_the_failure_line_on_the_tasks_that_need_them():
+    """Transient failures are retried with backoff; a refusal is not (the key's precheck, the freshness
+    statement); one dbt build and one registry month at a time across workers (pools); every task writes its
+    failure line."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from ingestion.orchestration import task_policy
+
+    bag = DagBag(dag_folder=str(config.PROJECT_ROOT / "dags"))
+    for dag in bag.dags.values():
+        for t in dag.tasks:
+            for callbacks, wanted in (
+                (t.on_failure_callback, task_policy.record_failure),
+                (t.on_retry_callback, task_policy.record_retry),
+            ):
+                callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+                assert wanted in callbacks, (dag.dag_id, t.task_id)
+            expected = 0 if t.task_id in {"precheck", "source_freshness"} else 3
+            assert t.retries == expected, (dag.dag_id, t.task_id)
+            if expected:
+                assert t.retry_exponential_backoff and t.max_retry_delay.total_seconds() == 600
+    assert bag.dags["warehouse"].get_task("dbt_build").pool == task_policy.DBT_POOL
+    assert bag.dags["registry"].get_task("load_month").pool == task_policy.REGISTRY_POOL
+    assert bag.dags["followup_forms"].get_task("load_batch").pool == "default_pool"
+    assert set(task_policy.POOLS) == {task_policy.DBT_POOL, task_policy.REGISTRY_POOL}
+    assert all(slots == 1 for slots, _ in task_policy.POOLS.values())
+
+
+def test_the_failure_line_names_task_try_and_worker_but_not_the_error_text(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from ingestion.orchestration import task_policy
+
+    monkeypatch.setenv("WAREHOUSE_STATE_DIR", str(tmp_path / "state"))
+    ti = SimpleNamespace(
+        dag_id="registry", run_id="manual__1", task_id="load_month", map_index=2, try_number=1, hostname="arbetare-1"
+    )
+    error = ValueError("värdet 19121212-1212 finns redan")  # a text that could quote a delivered value
+    context = {"ti": ti, "exception": error, "params": {"report_dir": str(tmp_path / "run")}}
+    task_policy.record_failure(context)
+    task_policy.record_failure(context)  # asked twice for one try (the heartbeat check may): one line
+    for log in (tmp_path / "state" / "runs" / task_policy.FAILURE_LOG, tmp_path / "run" / task_policy.FAILURE_LOG):
+        fields = log.read_text(encoding="utf-8").rstrip("\n").split("\t")
+        assert fields[1:] == [
+            "registry",
+            "manual__1",
+            "load_month[2]",
+            "försök 1",
+            "arbetare-1",
+            "misslyckades",
+            "ValueError",
+        ]
+    assert "19121212" not in (tmp_path / "run" / task_policy.FAILURE_LOG).read_text(encoding="utf-8")
+    task_policy.record_retry(context | {"ti": SimpleNamespace(**(vars(ti) | {"try_number": 2}))})
+    lines = (tmp_path / "run" / task_policy.FAILURE_LOG).read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[4:7] for line in lines] == [
+        ["försök 1", "arbetare-1", "misslyckades"],
+        ["försök 2", "arbetare-1", "försöks igen"],
+    ]
+    task_policy.record_failure({})  # a context it cannot read: no exception escapes the callback

@@ -12,5 +12,6 @@ ENTRY = Source(
     item="month",
     parallel_items=1,  # one month at a time: each load already uses both cores (validation + the database)
     has_precheck=True,  # no pseudonymisation key, nothing is read
+    pool="registry_load",  # task_policy.REGISTRY_POOL: one month at a time across all workers of a deployment
     tags=("ingest", SOURCE, "personuppgifter"),
 )
