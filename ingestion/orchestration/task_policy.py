@@ -10,13 +10,16 @@
   would occupy a worker slot while it waits; a pool keeps it queued instead. ``python -m ingestion
   airflow-init`` creates them (``make airflow-init``, the compose file's ``airflow-init``).
 - **One line per failed try** (:func:`record_failure` and :func:`record_retry`, every task's
-  ``on_failure_callback`` and ``on_retry_callback``): ``<state>/runs/failed_tasks.log``, and the run's
-  own report folder when it has one (``make run``). The line names the task, the try, the worker and the
+  ``on_failure_callback`` and ``on_retry_callback``): ``failed_tasks.log`` in ``FAILURE_LOG_DIR`` (default
+  ``<state>/runs``; a deployment points it at a folder every Airflow component shares, as the compose file
+  does with the logs volume: the callback of a task whose worker died runs in the dag-processor), and in the
+  run's own report folder when it has one (``make run``). The line names the task, the try, the worker and the
   exception's type, never its text: a database error can quote a delivered value.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +40,11 @@ TRANSIENT = {
     "max_retry_delay": timedelta(minutes=10),
 }
 FAILURE_LOG = "failed_tasks.log"
+FAILURE_LOG_DIR_ENV = "FAILURE_LOG_DIR"
+
+
+def failure_log_dir() -> Path:
+    return Path(os.environ.get(FAILURE_LOG_DIR_ENV) or config.state_dir() / "runs")
 
 
 def default_args() -> dict:
@@ -79,7 +87,7 @@ def _record(context: dict, outcome: str) -> None:
     try:
         line = failure_line(context, outcome)
         key = line.split("\t")[1:7]
-        folders = [config.state_dir() / "runs"]
+        folders = [failure_log_dir()]
         report_dir = (context.get("params") or {}).get("report_dir")
         if report_dir:
             folders.append(Path(report_dir))
