@@ -77,3 +77,22 @@ def test_a_planted_number_is_found_and_named_without_the_number(tmp_path):
     assert scan_files([tmp_path], known) == []  # the planted folder
     # only what changed after the session began counts, outside the pytest folder
     assert scan_files([out], known, since=(out / "task.log").stat().st_mtime + 60) == []
+
+
+def test_digits_in_names_dbt_makes_up_are_no_finding_but_a_number_beside_them_is(tmp_path):
+    """dbt ends a data test's name in ten hex digits of a hash and a unit test's temporary table in the clock's
+    digits; by chance those can be a number the tests used (a session failed so once). They are not read; the
+    same number anywhere else on the line still is."""
+    (tmp_path / PLANTED).touch()
+    known = Known.of(numbers_in_deliveries(INPUT_FOLDERS, every_file=True))
+    ten = sample_number()[2:]
+    log = tmp_path / "out" / "dbt.log"
+    log.parent.mkdir()
+    log.write_text(
+        f"Began running node test.samverkan.not_null_stg_followup_forms__participants_aldersgrupp.{ten}\n"
+        f'create temporary table "test_followup_current_version_selection__dbt_tmp{ten}" as (select 1)\n'
+        f'"unique_id": "test.samverkan.unique_stg_x_id.{ten}"\n'
+    )
+    assert scan_files([log.parent], known) == []
+    log.write_text(log.read_text() + f"model.samverkan.stg_x.{ten}; rad 3: {ten}\n")
+    assert scan_files([log.parent], known) == [Finding(str(log), None, 2)]
