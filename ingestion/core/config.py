@@ -18,6 +18,22 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 
 
+class ConfigurationError(RuntimeError):
+    """The deployment's settings are wrong or missing (a key, a secret), not the delivery and not the moment:
+    another try cannot succeed, so a task that raises one fails without retries."""
+
+
+def airflow_connection(conn_id: str):
+    """The Airflow connection ``conn_id``, or ``None``: Airflow not installed, no such connection, or no way
+    to ask (Airflow's secrets backends and, in a task, its API server)."""
+    try:
+        from airflow.sdk import Connection
+
+        return Connection.get(conn_id)
+    except Exception:  # ImportError, AirflowNotFoundException, or nobody to ask: the caller's next source
+        return None
+
+
 def state_dir() -> Path:
     """Folder for everything the project keeps between runs (embedded database, Airflow home...)."""
     return Path(os.environ.get("WAREHOUSE_STATE_DIR", PROJECT_ROOT / ".state")).resolve()

@@ -73,11 +73,8 @@ def _from_airflow() -> str | None:
 @functools.cache
 def _airflow_connection_url(declared: str | None) -> str | None:
     """Looked up once per process (and per value of the environment variable): a task asks often."""
-    try:
-        from airflow.sdk import Connection
-
-        found = Connection.get(WAREHOUSE_CONNECTION)
-    except Exception:  # Airflow missing, no such connection, or no way to ask: the next source
+    found = config.airflow_connection(WAREHOUSE_CONNECTION)
+    if found is None:
         return None
     return connection_url(found.host, found.port, found.login, found.password, found.schema, found.extra_dejson)
 

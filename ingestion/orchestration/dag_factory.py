@@ -49,25 +49,25 @@ def source_dag(source: Source, schedule: str = "@daily"):
         @task(
             task_id=f"load_{source.item}",
             max_active_tis_per_dagrun=source.parallel_items,
+            # only when set: a mapped task given pool=None keeps None instead of Airflow's default_pool
             **({"pool": source.pool} if source.pool else {}),
         )
         def load(item, params: dict | None = None) -> list[dict]:
             """Under the source's lock in the warehouse: another run loading this source (a second
             ``make run``, or ``make run`` beside the scheduler) waits, so its "already loaded?" check sees
-            this load's result. A missing or wrong pseudonym key is the configuration's fault, not the
-            moment's: the task fails without retries."""
+            this load's result. A configuration error (a missing or wrong pseudonym key) is not the
+            moment's fault: the task fails without retries."""
             from airflow.sdk.exceptions import AirflowFailException
 
+            from ingestion.core.config import ConfigurationError
             from ingestion.db.locks import source_lock
-            from ingestion.privacy.pseudonym import MissingKeyError
-            from ingestion.sources.registry.load import KeyMismatchError
 
             try:
                 with source_lock(source.name):
                     return source.module().process(
                         item, (params or {}).get("landing_dir"), run_id=get_current_context()["run_id"]
                     )
-            except (MissingKeyError, KeyMismatchError) as error:
+            except ConfigurationError as error:
                 raise AirflowFailException(str(error)) from None
 
         @task(outlets=source_assets(source), trigger_rule="none_failed", multiple_outputs=False)

@@ -51,19 +51,13 @@ BLOCK = 16  # AES block size, bytes
 _RB = 0x87  # RFC 4493's R_b for 128-bit blocks
 
 
-class MissingKeyError(RuntimeError):
+class MissingKeyError(config.ConfigurationError):
     """No pseudonymisation key is configured: the registry extracts must not be loaded."""
 
 
 def _from_airflow() -> str | None:
-    try:
-        from airflow.sdk import Connection
-    except ImportError:
-        return None
-    try:
-        return Connection.get(AIRFLOW_CONNECTION).password or None
-    except Exception:  # not in a task, or no such connection
-        return None
+    found = config.airflow_connection(AIRFLOW_CONNECTION)
+    return (found.password or None) if found else None
 
 
 def load_key() -> bytes:

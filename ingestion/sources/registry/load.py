@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ingestion.core import config
 from ingestion.privacy import pseudonym
 from ingestion.sources.registry.contract import (
     COPY_COLUMNS,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     import psycopg
 
 
-class KeyMismatchError(RuntimeError):
+class KeyMismatchError(config.ConfigurationError):
     """The key differs from the one the warehouse was first loaded with (pseudonyms would not link)."""
 
 
