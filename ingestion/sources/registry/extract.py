@@ -281,7 +281,8 @@ class MonthValidator:
         # no field of the contract holds a control character or a backslash (they were COPY's escapes when
         # the rows went as text: still set aside, as before), and the five bytes Windows-1252 leaves
         # undefined would make the database refuse the whole COPY
-        odd = np.flatnonzero(_ODD[a[: len(data)]]) if _may_be_odd(a[: len(data)], n) else ()
+        suspect = _may_be_odd(a[: len(data)], n)  # False: every byte is printable ASCII (none beyond it either)
+        odd = np.flatnonzero(_ODD[a[: len(data)]]) if suspect else ()
         if len(odd):
             bad_lines = np.zeros(n, bool)
             bad_lines[np.searchsorted(newlines, odd)] = True
@@ -424,7 +425,7 @@ class MonthValidator:
         if n_bad:  # the good rows only (most blocks have no bad row: nothing to pick out)
             good = ~bad
             rows, pnr_digits, cuts, kommun_len = rows[good], pnr_digits[good], cuts[good], kommun_len[good]
-        return self._copy_lines(a, pnr_digits, lines[rows], cuts, kommun_len == 3)
+        return self._copy_lines(a, pnr_digits, lines[rows], cuts, kommun_len == 3, beyond_ascii=suspect)
 
     def _code(self, length, digits, col: int, known: np.ndarray) -> np.ndarray:
         """Empty, or two digits that are a code of the delivered code list."""
@@ -446,9 +447,11 @@ class MonthValidator:
         lines: np.ndarray,
         cuts: np.ndarray,
         short_kommun: np.ndarray,
+        beyond_ascii: bool = True,
     ) -> bytes:
         """The good rows as binary COPY tuples, in the order of ``COPY_COLUMNS``: line, pseudonym, then the
-        delivered columns from KOMMUNKOD on (its leading zero restored).
+        delivered columns from KOMMUNKOD on (its leading zero restored). ``beyond_ascii`` False says the block
+        has no byte beyond ASCII (the check for odd bytes found none), so no PROJEKTKOD needs converting.
 
         Binary, not text: the server then takes the pseudonym as 16 bytes instead of parsing 32 hex
         digits, the larger part of its work on a month, and the text in UTF-8, its own encoding
@@ -469,7 +472,7 @@ class MonthValidator:
         block = a.copy()
         block[start[short_kommun, 0]] = ZERO
         source = block
-        extra = self._utf8_projektkod(a, cuts[:, PROJEKTKOD] + 1, cuts[:, PROJEKTKOD + 1])
+        extra = self._utf8_projektkod(a, cuts[:, PROJEKTKOD] + 1, cuts[:, PROJEKTKOD + 1]) if beyond_ascii else None
         if extra is not None:  # the rare PROJEKTKOD beyond ASCII: its UTF-8 bytes after the block
             rows, texts = extra
             sizes = np.array([len(text) for text in texts], np.int64)
@@ -482,6 +485,7 @@ class MonthValidator:
         # number; the pseudonym's length (4) and the pseudonym (16)
         names, formats, offsets = ["count", "line", "id_length"], [">u2", ">u8", ">i4"], [0, 2, 10]
         at = _PREFIX_BYTES
+        slots = {}  # field → where its bytes start in the record
         for k, width in enumerate(widths):
             names.append(f"n{k}")
             formats.append(">i4")
@@ -491,6 +495,7 @@ class MonthValidator:
                 names.append(f"d{k}")
                 formats.append(f"S{width}")
                 offsets.append(at)
+                slots[k] = at
                 at += width
         out = np.empty(m, np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": at}))
         raw = out.view(np.uint8).reshape(m, at)
@@ -507,8 +512,7 @@ class MonthValidator:
             out[f"d{k}"] = _spans(source, width)[start[:, k]]
             if (length[:, k] < width).any():
                 keep = np.ones((m, at), bool) if keep is None else keep
-                slot = offsets[names.index(f"d{k}")]
-                keep[:, slot : slot + width] = np.arange(width) < length[:, k, None]
+                keep[:, slots[k] : slots[k] + width] = np.arange(width) < length[:, k, None]
         return (raw if keep is None else raw[keep]).tobytes()
 
     @staticmethod
