@@ -177,12 +177,13 @@ def airflow_env() -> dict[str, str]:
 
     home = Path(os.environ.get("AIRFLOW_HOME", project_config.state_dir() / "airflow"))
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / ".migrated").exists():
-        airflow = str(Path(sys.executable).parent / "airflow")
-        subprocess.run(
-            [airflow, "db", "migrate"], check=True, capture_output=True, env=os.environ | {"AIRFLOW_HOME": str(home)}
-        )
-        (home / ".migrated").touch()
+    # migrated once per home, the pools made (what `make airflow-init` does: a no-op after it)
+    subprocess.run(
+        [sys.executable, "-m", "ingestion", "airflow-init"],
+        check=True,
+        capture_output=True,
+        env=os.environ | {"AIRFLOW_HOME": str(home)},
+    )
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
         own = project_config.state_dir() / "test-workers" / worker / "airflow"
